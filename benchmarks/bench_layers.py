@@ -1,0 +1,116 @@
+"""Forward + backward time of minialex's layers at AlexNet's shapes, beside PyTorch's.
+
+Run as a script (it is not a test):  python benchmarks/bench_layers.py [--repeats 7] [--batch 32]
+
+Each case times one forward and one backward in float32. minialex and PyTorch (CPU, when
+``torch`` is importable; it is never a dependency of minialex) run interleaved, so both see the
+same machine load; the table gives the medians and the median of the per-round ratios. A plain
+matrix product is timed before and after: if it moved, the machine was contended and the run
+should be repeated.
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy
+
+import minialex as mx
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # PyTorch is only a yardstick here
+    torch = None
+
+
+def gemm_gflops(n=1024, repeats=5):
+    a = numpy.random.default_rng(0).standard_normal((n, n)).astype(numpy.float32)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ a
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / min(times) / 1e9
+
+
+def cases(batch):
+    """(name, minialex layer, input shape, PyTorch function of (x, *weights), weights)."""
+    rng = numpy.random.default_rng(0)
+    conv1 = mx.Conv2d(3, 96, 11, stride=4, seed=rng)
+    conv2 = mx.Conv2d(96, 256, 5, padding=2, groups=2, seed=rng)
+    pool = mx.MaxPool2d(3, 2)
+    lrn = mx.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+    return [
+        ("conv1 3->96 11x11/4, 227x227", conv1, (batch, 3, 227, 227),
+         lambda x, w, b: F.conv2d(x, w, b, stride=4)),
+        ("conv2 96->256 5x5 pad 2 groups 2, 27x27", conv2, (batch, 96, 27, 27),
+         lambda x, w, b: F.conv2d(x, w, b, padding=2, groups=2)),
+        ("max-pool 3/2, 96x55x55", pool, (batch, 96, 55, 55),
+         lambda x: F.max_pool2d(x, 3, 2)),
+        # PyTorch divides alpha by size: alpha * size gives the paper's layer.
+        ("LRN n=5 (paper), 96x55x55", lrn, (batch, 96, 55, 55),
+         lambda x: F.local_response_norm(x, 5, alpha=1e-4 * 5, beta=0.75, k=2.0)),
+    ]
+
+
+def time_minialex(layer, x, dy):
+    start = time.perf_counter()
+    layer.forward(x)
+    layer.backward(dy)
+    return time.perf_counter() - start
+
+
+def time_torch(fn, x, weights, dy):
+    for t in [x, *weights]:
+        t.grad = None
+    start = time.perf_counter()
+    fn(x, *weights).backward(dy)
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+
+    print(f"cores: {os.cpu_count()}, numpy {numpy.__version__}"
+          + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
+             ", torch not installed"))
+    print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
+    rows = []
+    for name, layer, shape, torch_fn in cases(args.batch):
+        rng = numpy.random.default_rng(1)
+        x = rng.standard_normal(shape).astype(numpy.float32)
+        dy = rng.standard_normal(layer.forward(x).shape).astype(numpy.float32)
+        if torch:
+            tx = torch.from_numpy(x).requires_grad_()
+            tw = [torch.from_numpy(layer.params[k]).requires_grad_() for k in ("weight", "bias")
+                  if k in layer.params]
+            tdy = torch.from_numpy(dy)
+            time_torch(torch_fn, tx, tw, tdy)  # warm-up
+        time_minialex(layer, x, dy)
+        ours, theirs = [], []
+        for _ in range(args.repeats):
+            ours.append(time_minialex(layer, x, dy))
+            if torch:
+                theirs.append(time_torch(torch_fn, tx, tw, tdy))
+        ratio = statistics.median(o / t for o, t in zip(ours, theirs)) if torch else None
+        rows.append((name, statistics.median(ours) * 1e3,
+                     statistics.median(theirs) * 1e3 if torch else None, ratio))
+    print(f"plain float32 GEMM after:  {gemm_gflops():.0f} GFLOP/s")
+    print()
+    print(f"forward + backward, float32, batch {args.batch}, median of {args.repeats}")
+    print()
+    print("| layer | minialex ms | PyTorch ms | ratio |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, ours, theirs, ratio in rows:
+        t = f"{theirs:.1f}" if theirs is not None else "n/a"
+        r = f"{ratio:.2f}x" if ratio is not None else "n/a"
+        print(f"| {name} | {ours:.1f} | {t} | {r} |")
+
+
+if __name__ == "__main__":
+    main()

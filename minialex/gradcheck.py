@@ -1,0 +1,113 @@
+"""A gradient checker for any layer that follows the contract, yours included.
+
+``gradcheck(layer, x)`` compares the layer's ``backward`` with central differences in float64:
+
+    numeric = sum(g * (f(x + eps*e) - f(x - eps*e))) / (2*eps)
+
+for a random upstream gradient ``g``, over the input and every parameter, element by element
+or, for big tensors, along a few random directions. Subtracting the two outputs before the
+weighted sum keeps the rounding error relative to the change, not to the whole output.
+
+The error of an element is ``|analytic - numeric| / max(|analytic|, |numeric|, floor)``, with
+``floor = rel_floor * (largest |analytic| in that tensor)``: gradients far smaller than the
+tensor's largest are compared on the tensor's scale, since float64 differences cannot resolve
+them to 1e-7 of themselves. The result is the worst error per tensor.
+"""
+
+import numpy
+
+from .backend import asnumpy, get_array_module
+
+
+class GradcheckError(AssertionError):
+    """Raised by :func:`gradcheck` when a tensor's worst relative error exceeds the tolerance."""
+
+
+def gradcheck(layer, x, *args, eps=1e-6, tol=1e-7, directions=None, rel_floor=1e-3, seed=0,
+              raise_on_failure=True):
+    """Check ``layer.backward`` against central differences; return ``{tensor: worst error}``.
+
+    Parameters
+    ----------
+    layer : a layer with ``forward(x, *args)``, ``backward(dy)``, ``params`` and ``grads``.
+    x : input array (NumPy or CuPy); a float64 copy is used, ``x`` is never written.
+    *args : extra forward arguments passed through unchanged (e.g. the labels of a loss).
+    eps : step of the central difference.
+    tol : largest worst relative error that passes.
+    directions : None checks every element; an int ``k`` checks ``k`` random unit directions
+        per tensor instead (for big layers): ``<grad, d>`` against the directional difference.
+    seed : seeds the upstream gradient and the directions.
+    raise_on_failure : raise :class:`GradcheckError` with a readable report when a tensor fails.
+
+    The layer's parameters are swapped for float64 copies during the check and restored after,
+    as are its gradients. Stochastic layers must be deterministic across calls (eval mode, or
+    reseeded before each forward).
+    """
+    xp = get_array_module(x)
+    rng = numpy.random.default_rng(seed)
+    saved_params, saved_grads = layer.params, layer.grads
+    layer.params = {k: v.astype(numpy.float64) for k, v in saved_params.items()}
+    try:
+        x64 = x.astype(numpy.float64)
+        y = layer.forward(x64, *args)
+        upstream = xp.asarray(rng.standard_normal(y.shape))
+        analytic = {"input": layer.backward(upstream)}
+        analytic.update({k: layer.grads[k].copy() for k in layer.params})
+        tensors = {"input": x64, **layer.params}
+
+        def output_with(name, value):
+            """Forward output with tensor ``name`` replaced by ``value``."""
+            if name == "input":
+                return layer.forward(value, *args)
+            original = layer.params[name]
+            layer.params[name] = value
+            try:
+                return layer.forward(x64, *args)
+            finally:
+                layer.params[name] = original
+
+        def numeric_along(name, direction):
+            plus = output_with(name, tensors[name] + eps * direction)
+            minus = output_with(name, tensors[name] - eps * direction)
+            return float((upstream * (plus - minus)).sum()) / (2 * eps)
+
+        results, reports = {}, []
+        for name, value in tensors.items():
+            grad = analytic[name]
+            if tuple(grad.shape) != tuple(value.shape):
+                raise GradcheckError(f"gradcheck {layer}: gradient of {name!r} has shape "
+                                     f"{tuple(grad.shape)}, expected {tuple(value.shape)}")
+            grad_host = asnumpy(grad).astype(numpy.float64)
+            if directions is None:
+                where = list(numpy.ndindex(*value.shape))
+                unit = xp.zeros(value.shape, dtype=numpy.float64)
+                pairs = []
+                for index in where:
+                    unit[index] = 1.0
+                    pairs.append((grad_host[index], numeric_along(name, unit)))
+                    unit[index] = 0.0
+                floor = rel_floor * float(numpy.abs(grad_host).max(initial=0.0))
+            else:
+                where = [f"direction {i}" for i in range(directions)]
+                pairs = []
+                for _ in where:
+                    d = rng.standard_normal(value.shape)
+                    d /= numpy.linalg.norm(d) or 1.0
+                    pairs.append((float((grad_host * d).sum()), numeric_along(name, xp.asarray(d))))
+                floor = rel_floor * float(numpy.linalg.norm(grad_host))
+            worst, worst_at = 0.0, None
+            for at, (a, n) in zip(where, pairs):
+                error = abs(a - n) / max(abs(a), abs(n), floor, numpy.finfo(numpy.float64).tiny)
+                if error > worst or worst_at is None:
+                    worst, worst_at, worst_pair = error, at, (a, n)
+            results[name] = float(worst)
+            if worst > tol:
+                reports.append(f"  {name}: worst relative error {worst:.3e} > tol {tol:.0e} at "
+                               f"{worst_at}: analytic {worst_pair[0]:.10g}, numeric "
+                               f"{worst_pair[1]:.10g}")
+    finally:
+        layer.params, layer.grads = saved_params, saved_grads
+    if reports and raise_on_failure:
+        raise GradcheckError(f"gradcheck failed for {layer}:\n" + "\n".join(reports))
+    return results
+

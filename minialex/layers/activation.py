@@ -1,0 +1,41 @@
+"""Element-wise nonlinearities: ReLU (§3.1) and, for Figure 1's comparison, tanh."""
+
+from ..backend import get_array_module, on_input_device
+from .base import Layer
+
+
+class ReLU(Layer):
+    """``y = max(x, 0)`` (§3.1: Rectified Linear Units, f(x) = max(0, x)).
+
+    Shapes: any; y has x's shape. Backward: ``dx = dy * (x > 0)``; at exactly 0 the gradient
+    is taken as 0, the subgradient PyTorch uses too.
+    """
+
+    @on_input_device
+    def forward(self, x):
+        self.check_input(x, getattr(x, "ndim", 0), layout="(any shape)")
+        self._positive = x > 0
+        return get_array_module(x).maximum(x, 0)
+
+    @on_input_device
+    def backward(self, dy):
+        self.check_gradient(dy, self._positive.shape)
+        return dy * self._positive
+
+
+class Tanh(Layer):
+    """``y = tanh(x)``: the saturating unit the paper compares ReLU against (Figure 1).
+
+    Shapes: any; y has x's shape. Backward: ``dx = dy * (1 - y**2)``.
+    """
+
+    @on_input_device
+    def forward(self, x):
+        self.check_input(x, getattr(x, "ndim", 0), layout="(any shape)")
+        self._y = get_array_module(x).tanh(x)
+        return self._y
+
+    @on_input_device
+    def backward(self, dy):
+        self.check_gradient(dy, self._y.shape)
+        return dy * (1 - self._y * self._y)

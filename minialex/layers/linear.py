@@ -1,0 +1,40 @@
+"""Linear: the fully-connected layers fc6, fc7, fc8 (§3.5)."""
+
+from ..backend import on_input_device
+from .base import Layer, check_positive_ints, init_params
+
+
+class Linear(Layer):
+    """Fully-connected layer, ``y = x @ weight.T + bias`` (PyTorch's layout).
+
+    Shapes::
+
+        x (N, in_features)   weight (out_features, in_features)   bias (out_features,)
+        y (N, out_features)
+
+    Backward: ``dx = dy @ weight``, ``dweight = dy.T @ x``, ``dbias = dy.sum(0)``.
+    """
+
+    def __init__(self, in_features, out_features, *,
+                 weight_std=None, bias_init=0.0, dtype="float32", seed=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        check_positive_ints(self, in_features=in_features, out_features=out_features)
+        init_params(self, (out_features, in_features), fan_in=in_features, weight_std=weight_std,
+                    bias_init=bias_init, dtype=dtype, seed=seed)
+
+    def extra_repr(self):
+        return f"{self.in_features}, {self.out_features}"
+
+    @on_input_device
+    def forward(self, x):
+        self.check_input(x, 2, self.in_features, layout="(N, in_features)")
+        self._x = x
+        return x @ self.params["weight"].T + self.params["bias"]
+
+    @on_input_device
+    def backward(self, dy):
+        self.check_gradient(dy, (self._x.shape[0], self.out_features))
+        self.grads["weight"] = dy.T @ self._x
+        self.grads["bias"] = dy.sum(axis=0)
+        return dy @ self.params["weight"]

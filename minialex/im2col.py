@@ -7,16 +7,35 @@ Shapes first::
 
 ``cols[c, i, j, n, oh, ow] = xpad[n, c, stride*oh + i, stride*ow + j]``, where ``xpad`` is ``x``
 padded on every side with ``pad_value``. Reshaped to ``(C*kh*kw, N*OH*OW)`` it is the matrix whose
-product with the weights ``(O, C*kh*kw)`` is the convolution of the whole batch at once: one
-large GEMM instead of one per image, which is what keeps BLAS busy. The batch axis sits after
-the kernel axes (as in cuda-convnet's layout) so that the weight gradient is also a single GEMM,
-``dy (O, N*OH*OW) @ cols.T``.
+product with the weights ``(O, C*kh*kw)`` is the convolution of the whole batch: one large GEMM
+instead of one per image. The batch axis sits after the kernel axes (cuda-convnet's layout) so
+that the weight gradient is a single GEMM too, ``dy (O, N*OH*OW) @ cols.T``.
 
 Both functions are a loop over the kh*kw kernel offsets; each step copies (or, in col2im, adds)
-a strided slice of the whole batch. There is no Python loop over images or output pixels.
+one slice of the whole batch. There is no Python loop over images or output pixels. The
+channels are split between the CPU cores (``minialex.threads``): each core runs the same loop
+on its share of the channels.
+
+Wide columns: how the copies stay fast
+--------------------------------------
+Copied row by row, an offset's slice is N*C*OH rows of only OW numbers (27 for conv2), and the
+per-row overhead, not memory, sets the speed. So the work is done on *wide* columns::
+
+    wide  (C, kh, kw, N, OH, Wq)     Wq = ceil((W + 2*padding) / stride)  >= OW
+
+First the padded input is split into its stride x stride phases, ``xs[c, a, b, n, r, q] =
+xpad[n, c, stride*r + a, stride*q + b]`` (for stride 1 that is just the padded input). In a
+phase plane the window of offset (i, j) is a plain shift: every output row (oh, 0..Wq-1) of
+it starts ``Wq`` numbers after the previous one, so the whole (OH, Wq) block is *one
+contiguous run* of the flattened plane, starting at ``(i // stride) * Wq + j // stride``.
+Each offset is then N*C long copies. The last ``Wq - OW`` columns of each row wrap around
+into the next input row: they hold real but meaningless numbers, the matching outputs are
+dropped, and their gradients are zero. ``im2col`` returns the ``[..., :OW]`` view of the wide
+buffer; the convolution layer uses the wide buffer directly.
 """
 
 from .backend import get_array_module
+from .threads import parallel
 
 
 def pair(value):
@@ -42,51 +61,104 @@ def pad(x, padding, value=0.0):
         return x
     n, c, h, w = x.shape
     xp = get_array_module(x)
-    out = xp.empty((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    # Fill only the border, then the interior: each element is written once.
-    out[:, :, :ph, :] = value
-    out[:, :, h + ph:, :] = value
-    out[:, :, ph:h + ph, :pw] = value
-    out[:, :, ph:h + ph, w + pw:] = value
+    out = xp.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
     out[:, :, ph:h + ph, pw:w + pw] = x
     return out
 
 
-def im2col(x, kernel_size, stride=1, padding=0, pad_value=0.0):
-    """(N, C, H, W) -> (C, kh, kw, N, OH, OW); see the module docstring."""
-    kh, kw = pair(kernel_size)
-    sh, sw = pair(stride)
-    ph, pw = pair(padding)
-    n, c, h, w = x.shape
-    oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
-    xpad = pad(x, (ph, pw), pad_value)
+class Geometry:
+    """The sizes of one convolution's columns, computed once from the input shape."""
+
+    def __init__(self, x_shape, kernel_size, stride, padding):
+        self.n, self.c, self.h, self.w = x_shape
+        (self.kh, self.kw), (self.sh, self.sw) = pair(kernel_size), pair(stride)
+        self.ph, self.pw = pair(padding)
+        self.oh = output_size(self.h, self.kh, self.sh, self.ph)
+        self.ow = output_size(self.w, self.kw, self.sw, self.pw)
+        hp, wp = self.h + 2 * self.ph, self.w + 2 * self.pw
+        # Phase planes; one extra row catches the last wide row's overrun.
+        self.hq, self.wq = -(-hp // self.sh) + 1, -(-wp // self.sw)
+        self.wide_shape = (self.c, self.kh, self.kw, self.n, self.oh, self.wq)
+        self.phase_shape = (self.c, self.sh, self.sw, self.n, self.hq, self.wq)
+
+    def offsets(self):
+        """Each kernel offset (i, j) with its phase (a, b) and start in the flattened plane."""
+        for i in range(self.kh):
+            for j in range(self.kw):
+                start = (i // self.sh) * self.wq + j // self.sw
+                yield i, j, i % self.sh, j % self.sw, start
+
+    def to_planes(self, x, pad_value):
+        """(N, C, H, W) -> padded phase planes (C, sh, sw, N, hq, wq)."""
+        xp = get_array_module(x)
+        xpad = xp.full((self.n, self.c, self.hq * self.sh, self.wq * self.sw), pad_value,
+                       dtype=x.dtype)
+        xpad[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w] = x
+        split = xpad.reshape(self.n, self.c, self.hq, self.sh, self.wq, self.sw)
+        return xp.ascontiguousarray(split.transpose(1, 3, 5, 0, 2, 4))
+
+    def from_planes(self, planes):
+        """Phase planes (C, sh, sw, N, hq, wq) -> the (N, C, H, W) input region, a new array."""
+        xp = get_array_module(planes)
+        xpad = xp.ascontiguousarray(planes.transpose(3, 0, 4, 1, 5, 2)).reshape(
+            self.n, self.c, self.hq * self.sh, self.wq * self.sw)
+        return xp.ascontiguousarray(xpad[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w])
+
+
+def im2col_wide(x, kernel_size, stride=1, padding=0, pad_value=0.0, out=None):
+    """(N, C, H, W) -> wide columns (C, kh, kw, N, OH, Wq) and the :class:`Geometry`.
+
+    ``out``, when given, is a buffer of the wide shape and dtype to fill (so a layer can reuse
+    one allocation from step to step instead of page-faulting a fresh one).
+    """
     xp = get_array_module(x)
-    cols = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-    # The (n, c) -> (c, n) swap is folded into the copy: it costs nothing extra.
-    xpad_cn = xpad.transpose(1, 0, 2, 3)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, i, j] = xpad_cn[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-    return cols
+    g = Geometry(x.shape, kernel_size, stride, padding)
+    flat = g.to_planes(x, pad_value).reshape(g.c, g.sh, g.sw, g.n, g.hq * g.wq)
+    if out is None or out.shape != g.wide_shape or out.dtype != x.dtype:
+        out = xp.empty(g.wide_shape, dtype=x.dtype)
+    run = g.oh * g.wq
+    cols = out.reshape(g.c, g.kh, g.kw, g.n, run)
+
+    def copy_channels(lo, hi):
+        for i, j, a, b, start in g.offsets():
+            cols[lo:hi, i, j] = flat[lo:hi, a, b, :, start:start + run]
+
+    parallel(copy_channels, g.c, xp)
+    return out, g
+
+
+def col2im_wide(cols, g):
+    """Wide columns (C, kh, kw, N, OH, Wq) -> (N, C, H, W): the adjoint of :func:`im2col_wide`.
+
+    Every input pixel receives the sum of the columns it was copied into.
+    """
+    xp = get_array_module(cols)
+    planes = xp.zeros(g.phase_shape, dtype=cols.dtype)
+    flat = planes.reshape(g.c, g.sh, g.sw, g.n, g.hq * g.wq)
+    run = g.oh * g.wq
+    cols = cols.reshape(g.c, g.kh, g.kw, g.n, run)
+
+    def add_channels(lo, hi):
+        for i, j, a, b, start in g.offsets():
+            flat[lo:hi, a, b, :, start:start + run] += cols[lo:hi, i, j]
+
+    parallel(add_channels, g.c, xp)
+    return g.from_planes(planes)
+
+
+def im2col(x, kernel_size, stride=1, padding=0, pad_value=0.0):
+    """(N, C, H, W) -> (C, kh, kw, N, OH, OW); see the module docstring. A view of wide columns."""
+    wide, g = im2col_wide(x, kernel_size, stride, padding, pad_value)
+    return wide[..., :g.ow]
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     """(C, kh, kw, N, OH, OW) -> (N, C, H, W): the adjoint of :func:`im2col`.
 
-    Every input pixel receives the sum of the columns it was copied into, so
     ``<im2col(x), c> == <x, col2im(c)>`` for any ``x`` and ``c``.
     """
-    kh, kw = pair(kernel_size)
-    sh, sw = pair(stride)
-    ph, pw = pair(padding)
-    n, c, h, w = x_shape
-    oh, ow = cols.shape[4], cols.shape[5]
     xp = get_array_module(cols)
-    dxpad = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            dxpad[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += cols[:, i, j]
-    # One copy turns the (c, n) order back to NCHW and drops the padding.
-    return xp.ascontiguousarray(dxpad[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
-
-
+    g = Geometry(x_shape, kernel_size, stride, padding)
+    wide = xp.zeros(g.wide_shape, dtype=cols.dtype)
+    wide[..., :g.ow] = cols
+    return col2im_wide(wide, g)

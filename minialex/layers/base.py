@@ -17,7 +17,7 @@
 
 import numpy
 
-from ..backend import get_array_module, to_device
+from ..backend import Device, get_array_module, to_device
 
 
 class Layer:
@@ -27,6 +27,7 @@ class Layer:
         self.params = {}
         self.grads = {}
         self.training = True
+        self.device = "cpu"
 
     def forward(self, x):
         raise NotImplementedError
@@ -47,6 +48,7 @@ class Layer:
 
     def to(self, device):
         """Move the parameters (and any gradients) to ``device``; returns the layer."""
+        self.device = Device(device).name
         self.params = {k: to_device(v, device) for k, v in self.params.items()}
         self.grads = {k: to_device(v, device) for k, v in self.grads.items()}
         return self
@@ -56,6 +58,15 @@ class Layer:
         self.params = {k: v.astype(dtype) for k, v in self.params.items()}
         self.grads = {}
         return self
+
+    # -- shapes and costs, for Sequential.summary ---------------------------------------------------
+    def output_shape(self, x_shape):
+        """The output shape for an input of shape ``x_shape`` (element-wise layers: the same)."""
+        return tuple(x_shape)
+
+    def multiply_adds(self, x_shape):
+        """Multiply-adds of one forward pass on an input of shape ``x_shape``."""
+        return 0
 
     def __repr__(self):
         return f"{type(self).__name__}({self.extra_repr()})"

@@ -1,7 +1,9 @@
 """Conv2d: the convolutional layers of §3.5, with the paper's groups (Figure 2)."""
 
+import math
+
 from ..backend import get_array_module, on_input_device
-from ..im2col import col2im, im2col, output_size, pair
+from ..im2col import col2im_wide, im2col_wide, output_size, pair
 from .base import Layer, check_positive_ints, init_params
 
 
@@ -20,8 +22,12 @@ class Conv2d(Layer):
 
     Forward: ``cols = im2col(x)`` of shape ``(C_in*kh*kw, N*OH*OW)``, then per group one GEMM
     ``W_g (C_out/G, C_in/G*kh*kw) @ cols_g``. Backward: ``dW_g = dy_g @ cols_g.T`` (one GEMM over
-    the whole batch), ``db = sum of dy``, ``dx = col2im(W_g.T @ dy_g)``.
-    The columns are kept from forward to backward: memory for speed.
+    the whole batch), ``db = sum of dy``, ``dx = col2im(W_g.T @ dy_g)``. The columns are the
+    "wide" ones of ``minialex.im2col`` (a few wrapped columns per row, dropped from y).
+
+    Memory for speed: the columns are kept from forward to backward, in one buffer the layer
+    reuses every step; backward then overwrites them with the column gradient. So each forward
+    allows one backward (a second raises), as in PyTorch's autograd.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, groups=1, *,
@@ -57,6 +63,10 @@ class Conv2d(Layer):
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
         return (n, self.out_channels, output_size(h, kh, sh, ph), output_size(w, kw, sw, pw))
 
+    def multiply_adds(self, x_shape):
+        kh, kw = self.kernel_size
+        return math.prod(self.output_shape(x_shape)) * (self.in_channels // self.groups) * kh * kw
+
     @on_input_device
     def forward(self, x):
         self.check_input(x, 4, self.in_channels)
@@ -66,31 +76,40 @@ class Conv2d(Layer):
             raise ValueError(f"{self}: kernel {kh}x{kw} is larger than the padded input "
                              f"{h + 2 * ph}x{w + 2 * pw} (input shape {tuple(x.shape)})")
         xp = get_array_module(x)
-        g = self.groups
-        cols = im2col(x, self.kernel_size, self.stride, self.padding)
-        _, _, _, _, oh, ow = cols.shape
-        cols = cols.reshape(g, -1, n * oh * ow)                      # (G, K_g, N*P)
-        weight = self.params["weight"].reshape(g, self.out_channels // g, -1)  # (G, O_g, K_g)
-        y = xp.matmul(weight, cols)                                   # (G, O_g, N*P)
-        y = y.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)
-        y = y + self.params["bias"].reshape(1, -1, 1, 1)             # also makes y NCHW-contiguous
-        self._cache = (x.shape, cols)
-        return y
+        groups, o = self.groups, self.out_channels
+        # The buffer of the previous step is refilled: a fresh one of this size (hundreds of MB
+        # for conv2) would cost more in page faults than the copy itself.
+        cols, geo = im2col_wide(x, self.kernel_size, self.stride, self.padding,
+                                out=getattr(self, "_cols", None))
+        self._cols, self._geometry = cols, geo
+        weight = self.params["weight"].reshape(groups, o // groups, -1)      # (G, O_g, K_g)
+        y = xp.matmul(weight, cols.reshape(groups, weight.shape[2], -1))    # (G, O_g, N*OH*Wq)
+        y = y.reshape(o, n, geo.oh, geo.wq)[..., :geo.ow].transpose(1, 0, 2, 3)
+        self._columns_fresh = True
+        # One pass adds the bias, drops the wrapped columns and restores NCHW order. (A plain
+        # `y + bias` would keep the transposed memory order of y.)
+        out = xp.empty((n, o, geo.oh, geo.ow), dtype=x.dtype)
+        return xp.add(y, self.params["bias"].reshape(1, o, 1, 1), out=out)
 
     @on_input_device
     def backward(self, dy):
-        x_shape, cols = self._cache
-        self.check_gradient(dy, self.output_shape(x_shape))
+        geo = self._geometry
+        self.check_gradient(dy, (geo.n, self.out_channels, geo.oh, geo.ow))
+        if not self._columns_fresh:
+            raise RuntimeError(f"{self}: backward must follow a forward (the columns of the "
+                               "last forward were reused for the input gradient)")
         xp = get_array_module(dy)
-        g, o = self.groups, self.out_channels
-        n, _, oh, ow = dy.shape
+        groups, o = self.groups, self.out_channels
         self.grads["bias"] = dy.sum(axis=(0, 2, 3))
-        # (N, O, OH, OW) -> (G, O_g, N*P): the one copy of dy that puts the batch beside the pixels.
-        dy_g = xp.ascontiguousarray(dy.transpose(1, 0, 2, 3)).reshape(g, o // g, n * oh * ow)
-        dweight = xp.matmul(dy_g, cols.transpose(0, 2, 1))           # (G, O_g, K_g)
+        # dy as wide rows (O, N, OH, Wq): zero in the wrapped columns, which had no output.
+        dy_wide = xp.zeros((o, geo.n, geo.oh, geo.wq), dtype=dy.dtype)
+        dy_wide[..., :geo.ow] = dy.transpose(1, 0, 2, 3)
+        dy_wide = dy_wide.reshape(groups, o // groups, -1)                   # (G, O_g, N*OH*Wq)
+        cols = self._cols.reshape(groups, -1, dy_wide.shape[2])             # (G, K_g, N*OH*Wq)
+        dweight = xp.matmul(dy_wide, cols.transpose(0, 2, 1))               # (G, O_g, K_g)
         self.grads["weight"] = dweight.reshape(self.params["weight"].shape)
-        weight = self.params["weight"].reshape(g, o // g, -1)
-        dcols = xp.matmul(weight.transpose(0, 2, 1), dy_g)           # (G, K_g, N*P)
-        kh, kw = self.kernel_size
-        dcols = dcols.reshape(self.in_channels, kh, kw, n, oh, ow)
-        return col2im(dcols, x_shape, self.kernel_size, self.stride, self.padding)
+        # The columns are spent: their buffer takes the column gradient, saving a second one.
+        weight = self.params["weight"].reshape(groups, o // groups, -1)
+        xp.matmul(weight.transpose(0, 2, 1), dy_wide, out=cols)
+        self._columns_fresh = False
+        return col2im_wide(self._cols, geo)

@@ -12,6 +12,9 @@ class Flatten(Layer):
     Backward reshapes the gradient back to the input's shape.
     """
 
+    def output_shape(self, x_shape):
+        return (x_shape[0], math.prod(x_shape[1:]))
+
     @on_input_device
     def forward(self, x):
         if not hasattr(x, "ndim") or x.ndim < 2:

@@ -26,6 +26,12 @@ class Linear(Layer):
     def extra_repr(self):
         return f"{self.in_features}, {self.out_features}"
 
+    def output_shape(self, x_shape):
+        return (x_shape[0], self.out_features)
+
+    def multiply_adds(self, x_shape):
+        return x_shape[0] * self.in_features * self.out_features
+
     @on_input_device
     def forward(self, x):
         self.check_input(x, 2, self.in_features, layout="(N, in_features)")

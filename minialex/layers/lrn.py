@@ -1,6 +1,7 @@
 """Local response normalisation across channels (§3.3, the paper's only equation of its own)."""
 
 from ..backend import get_array_module, on_input_device
+from ..threads import parallel
 from .base import Layer, check_positive_ints
 
 
@@ -56,11 +57,18 @@ class LocalResponseNorm(Layer):
                              f"the input (N, C, H, W) = {tuple(x.shape)}")
         xp = get_array_module(x)
         xg = x.reshape(n, self.groups, c // self.groups, h, w)
-        scale = _window_sum(xg * xg, self._before, self._after)     # sum of squares
-        scale *= x.dtype.type(self.effective_alpha)
-        scale += x.dtype.type(self.k)                                  # S
-        scale_pow = _power(xp, scale, -self.beta)                      # S ** -beta
-        y = xg * scale_pow
+        scale, scale_pow, y = (xp.empty(xg.shape, dtype=x.dtype) for _ in range(3))
+        alpha, k = x.dtype.type(self.effective_alpha), x.dtype.type(self.k)
+
+        def normalise(lo, hi):
+            a = xg[lo:hi]
+            s = _window_sum(a * a, self._before, self._after, out=scale[lo:hi])
+            s *= alpha
+            s += k                                                  # S = k + alpha * sum a**2
+            p = _power(xp, s, -self.beta, out=scale_pow[lo:hi])     # S ** -beta
+            xp.multiply(a, p, out=y[lo:hi])
+
+        parallel(normalise, n, xp)
         self._cache = (xg, scale, scale_pow, y)
         return y.reshape(x.shape)
 
@@ -69,22 +77,29 @@ class LocalResponseNorm(Layer):
         xg, scale, scale_pow, y = self._cache
         x_shape = (xg.shape[0], xg.shape[1] * xg.shape[2]) + xg.shape[3:]
         self.check_gradient(dy, x_shape)
+        xp = get_array_module(dy)
         dyg = dy.reshape(xg.shape)
-        t = dyg * y
-        t /= scale
-        # Channel c's window reaches from c - before to c + after, so channel j is read by the
-        # windows of j - after .. j + before: the same sum with the two reaches swapped.
-        t = _window_sum(t, self._after, self._before)
-        t *= xg
-        t *= dy.dtype.type(-2.0 * self.effective_alpha * self.beta)
-        t += dyg * scale_pow
-        return t.reshape(x_shape)
+        dx = xp.empty(xg.shape, dtype=dy.dtype)
+        coefficient = dy.dtype.type(-2.0 * self.effective_alpha * self.beta)
+
+        def differentiate(lo, hi):
+            t = dyg[lo:hi] * y[lo:hi]
+            t /= scale[lo:hi]
+            # Channel c's window reaches from c - before to c + after, so channel j is read
+            # by the windows of j - after .. j + before: the same sum, reaches swapped.
+            t = _window_sum(t, self._after, self._before, out=dx[lo:hi])
+            t *= xg[lo:hi]
+            t *= coefficient
+            t += dyg[lo:hi] * scale_pow[lo:hi]
+
+        parallel(differentiate, xg.shape[0], xp)
+        return dx.reshape(x_shape)
 
 
-def _window_sum(a, before, after):
+def _window_sum(a, before, after, out):
     """``out[:, :, c] = sum(a[:, :, c - before : c + after + 1])`` along axis 2, clipped at the
-    ends; ``a`` is (N, G, C/G, H, W), so no window crosses a group. Returns a new array."""
-    out = a.copy()
+    ends; ``a`` is (N, G, C/G, H, W), so no window crosses a group. ``out`` must not be ``a``."""
+    out[...] = a
     for d in range(1, before + 1):
         out[:, :, d:] += a[:, :, :-d]
     for d in range(1, after + 1):
@@ -92,11 +107,11 @@ def _window_sum(a, before, after):
     return out
 
 
-def _power(xp, s, exponent):
-    """``s ** exponent`` for ``s > 0``. The paper's beta = 0.75 takes two square roots instead of
-    a general power: several times faster, and exact to rounding."""
+def _power(xp, s, exponent, out):
+    """``s ** exponent`` for ``s > 0``, into ``out``. The paper's beta = 0.75 takes two square
+    roots instead of a general power: several times faster, and exact to rounding."""
     if exponent == -0.75:
-        root = xp.sqrt(s)
-        root *= xp.sqrt(root)          # s ** 0.75
-        return xp.reciprocal(root, out=root)
-    return s ** s.dtype.type(exponent)
+        xp.sqrt(s, out=out)
+        out *= xp.sqrt(out)            # s ** 0.75
+        return xp.reciprocal(out, out=out)
+    return xp.power(s, s.dtype.type(exponent), out=out)

@@ -4,6 +4,7 @@ import numpy
 
 from ..backend import get_array_module, on_input_device
 from ..im2col import output_size, pad, pair
+from ..threads import parallel
 from .base import Layer, check_positive_ints
 
 
@@ -23,7 +24,8 @@ class MaxPool2d(Layer):
     kh*kw - 1. Each pass keeps the index of the winner as int8; taking the first maximum in
     each pass gives the first row holding the window's maximum, then the first column of that
     row holding it: exactly the first maximum in raster order. Backward routes ``dy`` back
-    through the same two passes.
+    through the same two passes. The (image, channel) planes are shared out between the CPU
+    cores (``minialex.threads``).
     """
 
     def __init__(self, kernel_size=3, stride=2, padding=0):
@@ -49,32 +51,46 @@ class MaxPool2d(Layer):
     @on_input_device
     def forward(self, x):
         self.check_input(x, 4)
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        if kh > x.shape[2] + 2 * ph or kw > x.shape[3] + 2 * pw:
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        n, c, h, w = x.shape
+        if kh > h + 2 * ph or kw > w + 2 * pw:
             raise ValueError(f"{self}: kernel {kh}x{kw} is larger than the padded input "
-                             f"{x.shape[2] + 2 * ph}x{x.shape[3] + 2 * pw} "
-                             f"(input shape {tuple(x.shape)})")
+                             f"{h + 2 * ph}x{w + 2 * pw} (input shape {tuple(x.shape)})")
         xp = get_array_module(x)
         _, _, oh, ow = self.output_shape(x.shape)
-        (sh, sw) = self.stride
-        xpad = pad(x, self.padding, -numpy.inf)
-        rows, self._col_index = _max_along(xp, xpad, axis=3, kernel=kw, stride=sw, count=ow)
-        y, self._row_index = _max_along(xp, rows, axis=2, kernel=kh, stride=sh, count=oh)
-        self._x_shape, self._padded_shape = x.shape, xpad.shape
-        return y
+        planes = pad(x, self.padding, -numpy.inf).reshape(n * c, h + 2 * ph, w + 2 * pw)
+        rows = xp.empty((n * c, h + 2 * ph, ow), dtype=x.dtype)      # max over columns
+        y = xp.empty((n * c, oh, ow), dtype=x.dtype)                 # then over rows
+        self._col_index = xp.empty(rows.shape, dtype=xp.int8)
+        self._row_index = xp.empty(y.shape, dtype=xp.int8)
+
+        def pool_planes(lo, hi):
+            _max_along(xp, planes[lo:hi], 2, kw, sw, rows[lo:hi], self._col_index[lo:hi])
+            _max_along(xp, rows[lo:hi], 1, kh, sh, y[lo:hi], self._row_index[lo:hi])
+
+        parallel(pool_planes, n * c, xp)
+        self._x_shape = x.shape
+        return y.reshape(n, c, oh, ow)
 
     @on_input_device
     def backward(self, dy):
         self.check_gradient(dy, self.output_shape(self._x_shape))
         xp = get_array_module(dy)
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
-        n, c, hp, wp = self._padded_shape
-        drows = _route_back(xp, dy, self._row_index, axis=2, kernel=kh, stride=sh, length=hp)
-        dxpad = _route_back(xp, drows, self._col_index, axis=3, kernel=kw, stride=sw, length=wp)
-        h, w = self._x_shape[2:]
+        n, c, h, w = self._x_shape
+        dy = dy.reshape(n * c, dy.shape[2], dy.shape[3])
+        drows = xp.zeros(self._col_index.shape, dtype=dy.dtype)
+        dplanes = xp.zeros((n * c, h + 2 * ph, w + 2 * pw), dtype=dy.dtype)
+
+        def route_planes(lo, hi):
+            _route_back(dy[lo:hi], self._row_index[lo:hi], 1, kh, sh, drows[lo:hi])
+            _route_back(drows[lo:hi], self._col_index[lo:hi], 2, kw, sw, dplanes[lo:hi])
+
+        parallel(route_planes, n * c, xp)
+        dx = dplanes.reshape(n, c, h + 2 * ph, w + 2 * pw)
         if (ph, pw) == (0, 0):
-            return dxpad
-        return xp.ascontiguousarray(dxpad[:, :, ph:ph + h, pw:pw + w])
+            return dx
+        return xp.ascontiguousarray(dx[:, :, ph:ph + h, pw:pw + w])
 
 
 def _window(a, axis, offset, stride, count):
@@ -84,24 +100,21 @@ def _window(a, axis, offset, stride, count):
     return a[tuple(index)]
 
 
-def _max_along(xp, a, axis, kernel, stride, count):
-    """1-D max pooling of ``a`` along ``axis``: (values, int8 index of the first maximum)."""
-    best = _window(a, axis, 0, stride, count).copy()
-    index = xp.zeros(best.shape, dtype=xp.int8)
+def _max_along(xp, a, axis, kernel, stride, best, index):
+    """1-D max pooling of ``a`` along ``axis`` into ``best``, with the int8 offset of the first
+    maximum of each window in ``index``."""
+    count = best.shape[axis]
+    best[...] = _window(a, axis, 0, stride, count)
+    index[...] = 0
     for offset in range(1, kernel):
         candidate = _window(a, axis, offset, stride, count)
         wins = candidate > best              # strict: a tie keeps the earlier element
         xp.copyto(index, offset, where=wins)
         xp.maximum(best, candidate, out=best)
-    return best, index
 
 
-def _route_back(xp, dy, index, axis, kernel, stride, length):
-    """Adjoint of :func:`_max_along`: send each ``dy`` to the element that won its window."""
-    shape = list(dy.shape)
-    shape[axis] = length
-    dx = xp.zeros(shape, dtype=dy.dtype)
+def _route_back(dy, index, axis, kernel, stride, dx):
+    """Adjoint of :func:`_max_along`: add each ``dy`` into ``dx`` (zeros) at its window's winner."""
     count = dy.shape[axis]
     for offset in range(kernel):
         _window(dx, axis, offset, stride, count)[...] += dy * (index == offset)
-    return dx

@@ -9,9 +9,13 @@ from .backend import Device, asnumpy, get_array_module, to_device
 from .gradcheck import GradcheckError, gradcheck
 from .layers import (Conv2d, Dropout, Flatten, Layer, Linear, LocalResponseNorm, MaxPool2d,
                      ReLU, SoftmaxCrossEntropy, Tanh)
+from .model import Model, Sequential
+from .models import alexnet, alexnet_cifar, figure1_net
+from .parallel import Crossing, TwoTowers
 
 __version__ = "0.1.0"
 
 __all__ = ["backend", "im2col", "naive", "Device", "asnumpy", "get_array_module", "to_device",
            "gradcheck", "GradcheckError", "Layer", "Conv2d", "Linear", "Flatten", "ReLU", "Tanh",
-           "LocalResponseNorm", "MaxPool2d", "Dropout", "SoftmaxCrossEntropy"]
+           "LocalResponseNorm", "MaxPool2d", "Dropout", "SoftmaxCrossEntropy", "Model",
+           "Sequential", "TwoTowers", "Crossing", "alexnet", "alexnet_cifar", "figure1_net"]

@@ -36,6 +36,31 @@ def cmd_gradcheck(args):
     return 1 if failed else 0
 
 
+MODELS = {
+    "alexnet": ("alexnet", (3, 227, 227)),
+    "alexnet_cifar": ("alexnet_cifar", (3, 32, 32)),
+    "figure1_net": ("figure1_net", (3, 32, 32)),
+}
+
+
+def cmd_summary(args):
+    """Print a model's layers: output shapes, parameters and multiply-adds per image."""
+    from . import models
+
+    name, input_shape = MODELS[args.model]
+    kwargs = {"towers": args.towers} if args.towers != 1 else {}
+    if args.towers != 1 and args.model == "figure1_net":
+        raise ValueError("figure1_net has one tower")
+    if args.model == "alexnet" and args.input_size:
+        kwargs["input_size"] = args.input_size
+        input_shape = (3, args.input_size, args.input_size)
+    model = getattr(models, name)(**kwargs)
+    print(f"{args.model}, input {input_shape}" + (f", {args.towers} towers" if args.towers > 1
+                                                  else ""))
+    model.summary(input_shape)
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="minialex", description="AlexNet in NumPy, every pass written out by hand.")
@@ -52,6 +77,14 @@ def build_parser():
                        help="check K random directions per tensor instead of every element")
     check.add_argument("--seed", type=int, default=0)
     check.set_defaults(run=cmd_gradcheck)
+
+    summary = commands.add_parser("summary", help=cmd_summary.__doc__,
+                                  description=cmd_summary.__doc__)
+    summary.add_argument("--model", choices=sorted(MODELS), default="alexnet")
+    summary.add_argument("--towers", type=int, choices=(1, 2), default=1)
+    summary.add_argument("--input-size", type=int, choices=(224, 227), default=None,
+                         help="alexnet only: 227 (default) or the paper's 224")
+    summary.set_defaults(run=cmd_summary)
     return parser
 
 

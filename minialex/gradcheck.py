@@ -16,7 +16,7 @@ them to 1e-7 of themselves. The result is the worst error per tensor.
 
 import numpy
 
-from .backend import asnumpy, get_array_module
+from .backend import asnumpy, device_of, get_array_module
 
 
 class GradcheckError(AssertionError):
@@ -29,7 +29,9 @@ def gradcheck(layer, x, *args, eps=1e-5, tol=1e-7, directions=None, rel_floor=1e
 
     Parameters
     ----------
-    layer : a layer with ``forward(x, *args)``, ``backward(dy)``, ``params`` and ``grads``.
+    layer : a layer with ``forward(x, *args)``, ``backward(dy)``, ``params`` and ``grads``, or a
+        model (``Sequential``, ``TwoTowers``): then every parameter of every layer is checked,
+        keyed as in its state dict. Put models with dropout in eval mode.
     x : input array (NumPy or CuPy); a float64 copy is used, ``x`` is never written.
     *args : extra forward arguments passed through unchanged (e.g. the labels of a loss).
     eps : step of the central difference.
@@ -45,74 +47,88 @@ def gradcheck(layer, x, *args, eps=1e-5, tol=1e-7, directions=None, rel_floor=1e
     """
     xp = get_array_module(x)
     rng = numpy.random.default_rng(seed)
-    saved_params, saved_grads = layer.params, layer.grads
-    layer.params = {k: v.astype(numpy.float64) for k, v in saved_params.items()}
-    # A dict of its own: backward assigns into layer.grads, which must not reach the saved one.
-    layer.grads = dict(saved_grads)
+    # A model lists its parameters as pieces held by its layers (one per tower); a layer is
+    # its own single holder. Every piece is checked where it lives.
+    slots = (layer.parameter_slots() if hasattr(layer, "parameter_slots")
+             else {name: [(layer, name)] for name in layer.params})
+    holders = list({id(h): h for pieces in slots.values() for h, _ in pieces}.values())
+    saved = [(h, h.params, h.grads) for h in holders]
+    for h in holders:
+        h.params = {k: v.astype(numpy.float64) for k, v in h.params.items()}
+        # A dict of its own: backward assigns into grads, which must not reach the saved one.
+        h.grads = dict(h.grads)
     try:
         x64 = x.astype(numpy.float64)
         y = layer.forward(x64, *args)
         upstream = xp.asarray(rng.standard_normal(y.shape))
-        analytic = {"input": layer.backward(upstream)}
-        analytic.update({k: layer.grads[k].copy() for k in layer.params})
-        tensors = {"input": x64, **layer.params}
+        dx = layer.backward(upstream)
+        # (label, key, holder or None for the input, param name, analytic gradient)
+        checks = [("input", "input", None, None, dx)]
+        for key, pieces in slots.items():
+            for i, (h, name) in enumerate(pieces):
+                label = key if len(pieces) == 1 else f"{key} (piece {i} on {h.device})"
+                checks.append((label, key, h, name, h.grads[name].copy()))
 
-        def output_with(name, value):
-            """Forward output with tensor ``name`` replaced by ``value``."""
-            if name == "input":
+        def output_with(holder, name, value):
+            """Forward output with one tensor replaced by ``value``."""
+            if holder is None:
                 return layer.forward(value, *args)
-            original = layer.params[name]
-            layer.params[name] = value
+            original = holder.params[name]
+            holder.params[name] = value
             try:
                 return layer.forward(x64, *args)
             finally:
-                layer.params[name] = original
+                holder.params[name] = original
 
-        def numeric_along(name, direction):
-            plus = output_with(name, tensors[name] + eps * direction)
-            minus = output_with(name, tensors[name] - eps * direction)
+        def numeric_along(holder, name, value, direction):
+            plus = output_with(holder, name, value + eps * direction)
+            minus = output_with(holder, name, value - eps * direction)
             return float((upstream * (plus - minus)).sum()) / (2 * eps)
 
         results, reports = {}, []
-        for name, value in tensors.items():
-            grad = analytic[name]
+        for label, key, holder, name, grad in checks:
+            value = x64 if holder is None else holder.params[name]
+            vxp = get_array_module(value)
             if tuple(grad.shape) != tuple(value.shape):
-                raise GradcheckError(f"gradcheck {layer}: gradient of {name!r} has shape "
+                raise GradcheckError(f"gradcheck {layer}: gradient of {label!r} has shape "
                                      f"{tuple(grad.shape)}, expected {tuple(value.shape)}")
             grad_host = asnumpy(grad).astype(numpy.float64)
+            pairs = []
             if directions is None:
                 where = list(numpy.ndindex(*value.shape))
-                unit = xp.zeros(value.shape, dtype=numpy.float64)
-                pairs = []
+                with device_of(value):
+                    unit = vxp.zeros_like(value)
                 for index in where:
                     unit[index] = 1.0
-                    pairs.append((grad_host[index], numeric_along(name, unit)))
+                    pairs.append((grad_host[index], numeric_along(holder, name, value, unit)))
                     unit[index] = 0.0
                 floor = rel_floor * float(numpy.abs(grad_host).max(initial=0.0))
             else:
                 where = [f"direction {i}" for i in range(directions)]
-                pairs = []
                 for _ in where:
                     d = rng.standard_normal(value.shape)
                     d /= numpy.linalg.norm(d) or 1.0
-                    pairs.append((float((grad_host * d).sum()), numeric_along(name, xp.asarray(d))))
+                    with device_of(value):
+                        d_here = vxp.asarray(d)
+                    pairs.append((float((grad_host * d).sum()),
+                                  numeric_along(holder, name, value, d_here)))
                 floor = rel_floor * float(numpy.linalg.norm(grad_host))
-            worst, worst_at = 0.0, None
+            worst, worst_at, worst_pair = 0.0, None, (0.0, 0.0)
             for at, (a, n) in zip(where, pairs):
                 error = abs(a - n) / max(abs(a), abs(n), floor, numpy.finfo(numpy.float64).tiny)
                 if error > worst or worst_at is None:
                     worst, worst_at, worst_pair = error, at, (a, n)
-            results[name] = float(worst)
+            results[key] = max(results.get(key, 0.0), float(worst))
             if worst > tol:
-                reports.append(f"  {name}: worst relative error {worst:.3e} > tol {tol:.0e} at "
+                reports.append(f"  {label}: worst relative error {worst:.3e} > tol {tol:.0e} at "
                                f"{worst_at}: analytic {worst_pair[0]:.10g}, numeric "
                                f"{worst_pair[1]:.10g}")
     finally:
-        layer.params, layer.grads = saved_params, saved_grads
+        for h, params, grads in saved:
+            h.params, h.grads = params, grads
     if reports and raise_on_failure:
         raise GradcheckError(f"gradcheck failed for {layer}:\n" + "\n".join(reports))
     return results
-
 
 
 def standard_cases(seed=0):

@@ -5,13 +5,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 from minialex import Conv2d, asnumpy, gradcheck, naive, to_device
+from minialex.im2col import Workspace
 
 
 def make_conv(in_channels, out_channels, kernel_size, stride=1, padding=0, groups=1, *,
-              dtype="float64", seed=0):
+              dtype="float64", seed=0, workspace=None):
     """A Conv2d with a random (not constant) bias, so bias handling is really tested."""
     layer = Conv2d(in_channels, out_channels, kernel_size, stride, padding, groups,
-                   dtype=dtype, seed=seed)
+                   dtype=dtype, seed=seed, workspace=workspace)
     layer.params["bias"] = numpy.random.default_rng(seed + 1).standard_normal(
         out_channels).astype(dtype)
     return layer
@@ -171,12 +172,29 @@ def test_backward_overwrites_grads(rng):
     numpy.testing.assert_array_equal(dx2, dx_only2)
 
 
-def test_second_backward_without_forward_raises(rng):
-    layer = make_conv(2, 3, 3)
-    y = layer.forward(rng.standard_normal((1, 2, 4, 4)))
-    layer.backward(numpy.ones_like(y))
-    with pytest.raises(RuntimeError, match="Conv2d"):
-        layer.backward(numpy.ones_like(y))
+def test_backward_is_repeatable_and_layers_can_share_a_workspace(rng):
+    # The columns are recomputed in backward, in a buffer the workspace shares between
+    # layers: a second backward, or another layer's forward in between, changes nothing.
+    workspace = Workspace()
+    first = make_conv(2, 3, 3, padding=1, workspace=workspace)
+    second = make_conv(3, 4, 3, workspace=workspace)
+    x = rng.standard_normal((2, 2, 6, 6))
+    y = first.forward(x)
+    z = second.forward(y)
+    dz = rng.standard_normal(z.shape)
+    dy = second.backward(dz)
+    grads_once = {k: v.copy() for k, v in second.grads.items()}
+    dx_once = first.backward(dy)
+    dy_again = second.backward(dz)
+    numpy.testing.assert_array_equal(dy_again, dy)
+    for k in grads_once:
+        numpy.testing.assert_array_equal(second.grads[k], grads_once[k])
+    numpy.testing.assert_array_equal(first.backward(dy), dx_once)
+    # and the shared result is the gradient of a private-workspace layer pair
+    alone = make_conv(2, 3, 3, padding=1)
+    alone.params = {k: v.copy() for k, v in first.params.items()}
+    alone.forward(x)
+    numpy.testing.assert_allclose(alone.backward(dy), dx_once, rtol=1e-12, atol=1e-12)
 
 
 def test_replaced_params_are_used(rng):

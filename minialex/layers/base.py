@@ -59,6 +59,16 @@ class Layer:
         self.grads = {}
         return self
 
+    # -- buffers reused from step to step -------------------------------------------------------------
+    def reusable(self, array, shape, dtype, xp):
+        """``array`` if it can be written again as a (shape, dtype) result on this device, else a
+        fresh ``xp.empty``. Reusing big private buffers (and the gradients, which ``backward``
+        overwrites anyway) spares a page fault per 4 KiB of every fresh allocation."""
+        if (array is not None and array.shape == tuple(shape) and array.dtype == dtype
+                and get_array_module(array) is xp and array.flags.c_contiguous):
+            return array
+        return xp.empty(shape, dtype=dtype)
+
     # -- shapes and costs, for Sequential.summary ---------------------------------------------------
     def output_shape(self, x_shape):
         """The output shape for an input of shape ``x_shape`` (element-wise layers: the same)."""
@@ -113,7 +123,10 @@ def init_params(layer, weight_shape, fan_in, weight_std, bias_init, dtype, seed)
         raise ValueError(f"{layer}: dtype must be a floating type, got {dtype}")
     std = numpy.sqrt(2.0 / fan_in) if weight_std is None else float(weight_std)
     rng = seed if isinstance(seed, numpy.random.Generator) else numpy.random.default_rng(seed)
-    layer.params["weight"] = (rng.standard_normal(weight_shape) * std).astype(dtype)
+    weight = rng.standard_normal(weight_shape, dtype=numpy.float32 if dtype.itemsize <= 4
+                                 else numpy.float64)   # no float64 detour for float32 layers
+    weight *= std
+    layer.params["weight"] = weight.astype(dtype, copy=False)
     layer.params["bias"] = numpy.full(weight_shape[0], bias_init, dtype=dtype)
 
 

@@ -3,7 +3,7 @@
 import math
 
 from ..backend import get_array_module, on_input_device
-from ..im2col import col2im_wide, im2col_wide, output_size, pair
+from ..im2col import Geometry, Workspace, col2im_wide, im2col_wide, output_size, pair
 from .base import Layer, check_positive_ints, init_params
 
 
@@ -25,14 +25,18 @@ class Conv2d(Layer):
     the whole batch), ``db = sum of dy``, ``dx = col2im(W_g.T @ dy_g)``. The columns are the
     "wide" ones of ``minialex.im2col`` (a few wrapped columns per row, dropped from y).
 
-    Memory for speed: the columns are kept from forward to backward, in one buffer the layer
-    reuses every step; backward then overwrites them with the column gradient. So each forward
-    allows one backward (a second raises), as in PyTorch's autograd.
+    Memory: the columns are the biggest arrays of the whole network (230 MB for AlexNet's
+    conv2 at batch 32), so they are not kept from forward to backward: backward recomputes
+    them (a copy, a few percent of the layer's time), and then overwrites them with the column
+    gradient. They live in ``workspace`` (a :class:`minialex.im2col.Workspace`): the models
+    give all their convolutions on one device the same one, so the network needs the memory
+    of its largest columns only, once, reused every step. By default each layer has its own.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, groups=1, *,
-                 weight_std=None, bias_init=0.0, dtype="float32", seed=None):
+                 weight_std=None, bias_init=0.0, dtype="float32", seed=None, workspace=None):
         super().__init__()
+        self.workspace = Workspace() if workspace is None else workspace
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = pair(kernel_size), pair(stride), pair(padding)
         self.groups = groups
@@ -77,15 +81,11 @@ class Conv2d(Layer):
                              f"{h + 2 * ph}x{w + 2 * pw} (input shape {tuple(x.shape)})")
         xp = get_array_module(x)
         groups, o = self.groups, self.out_channels
-        # The buffer of the previous step is refilled: a fresh one of this size (hundreds of MB
-        # for conv2) would cost more in page faults than the copy itself.
-        cols, geo = im2col_wide(x, self.kernel_size, self.stride, self.padding,
-                                out=getattr(self, "_cols", None))
-        self._cols, self._geometry = cols, geo
+        cols, geo = self._columns(x)
         weight = self.params["weight"].reshape(groups, o // groups, -1)      # (G, O_g, K_g)
         y = xp.matmul(weight, cols.reshape(groups, weight.shape[2], -1))    # (G, O_g, N*OH*Wq)
         y = y.reshape(o, n, geo.oh, geo.wq)[..., :geo.ow].transpose(1, 0, 2, 3)
-        self._columns_fresh = True
+        self._x = x
         # One pass adds the bias, drops the wrapped columns and restores NCHW order. (A plain
         # `y + bias` would keep the transposed memory order of y.)
         out = xp.empty((n, o, geo.oh, geo.ow), dtype=x.dtype)
@@ -93,23 +93,29 @@ class Conv2d(Layer):
 
     @on_input_device
     def backward(self, dy):
-        geo = self._geometry
-        self.check_gradient(dy, (geo.n, self.out_channels, geo.oh, geo.ow))
-        if not self._columns_fresh:
-            raise RuntimeError(f"{self}: backward must follow a forward (the columns of the "
-                               "last forward were reused for the input gradient)")
+        self.check_gradient(dy, self.output_shape(self._x.shape))
         xp = get_array_module(dy)
         groups, o = self.groups, self.out_channels
+        cols, geo = self._columns(self._x)   # recomputed: cheaper than keeping them (see above)
         self.grads["bias"] = dy.sum(axis=(0, 2, 3))
         # dy as wide rows (O, N, OH, Wq): zero in the wrapped columns, which had no output.
-        dy_wide = xp.zeros((o, geo.n, geo.oh, geo.wq), dtype=dy.dtype)
+        dy_wide = self.workspace.get("dy", (o, geo.n, geo.oh, geo.wq), dy.dtype, like=dy)
+        dy_wide[..., geo.ow:] = 0
         dy_wide[..., :geo.ow] = dy.transpose(1, 0, 2, 3)
         dy_wide = dy_wide.reshape(groups, o // groups, -1)                   # (G, O_g, N*OH*Wq)
-        cols = self._cols.reshape(groups, -1, dy_wide.shape[2])             # (G, K_g, N*OH*Wq)
-        dweight = xp.matmul(dy_wide, cols.transpose(0, 2, 1))               # (G, O_g, K_g)
-        self.grads["weight"] = dweight.reshape(self.params["weight"].shape)
-        # The columns are spent: their buffer takes the column gradient, saving a second one.
+        cols = cols.reshape(groups, -1, dy_wide.shape[2])                   # (G, K_g, N*OH*Wq)
+        dweight = self.reusable(self.grads.get("weight"), self.params["weight"].shape,
+                                dy.dtype, xp)
+        xp.matmul(dy_wide, cols.transpose(0, 2, 1),                          # (G, O_g, K_g)
+                  out=dweight.reshape(groups, o // groups, -1))
+        self.grads["weight"] = dweight
+        # The columns are spent: their buffer takes the column gradient.
         weight = self.params["weight"].reshape(groups, o // groups, -1)
         xp.matmul(weight.transpose(0, 2, 1), dy_wide, out=cols)
-        self._columns_fresh = False
-        return col2im_wide(self._cols, geo)
+        return col2im_wide(cols, geo)
+
+    def _columns(self, x):
+        """The wide columns of ``x``, in the workspace's buffer."""
+        geo = Geometry(x.shape, self.kernel_size, self.stride, self.padding)
+        buffer = self.workspace.get("columns", geo.wide_shape, x.dtype, like=x)
+        return im2col_wide(x, self.kernel_size, self.stride, self.padding, out=buffer)

@@ -1,6 +1,6 @@
 """Linear: the fully-connected layers fc6, fc7, fc8 (§3.5)."""
 
-from ..backend import on_input_device
+from ..backend import get_array_module, on_input_device
 from .base import Layer, check_positive_ints, init_params
 
 
@@ -41,6 +41,9 @@ class Linear(Layer):
     @on_input_device
     def backward(self, dy):
         self.check_gradient(dy, (self._x.shape[0], self.out_features))
-        self.grads["weight"] = dy.T @ self._x
+        xp = get_array_module(dy)
+        weight = self.params["weight"]
+        dweight = self.reusable(self.grads.get("weight"), weight.shape, dy.dtype, xp)
+        self.grads["weight"] = xp.matmul(dy.T, self._x, out=dweight)
         self.grads["bias"] = dy.sum(axis=0)
-        return dy @ self.params["weight"]
+        return dy @ weight

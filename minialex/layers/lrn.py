@@ -57,7 +57,11 @@ class LocalResponseNorm(Layer):
                              f"the input (N, C, H, W) = {tuple(x.shape)}")
         xp = get_array_module(x)
         xg = x.reshape(n, self.groups, c // self.groups, h, w)
-        scale, scale_pow, y = (xp.empty(xg.shape, dtype=x.dtype) for _ in range(3))
+        # S and S**-beta are private: their buffers are reused; y is handed on, so it is new.
+        cached = getattr(self, "_cache", (None,) * 4)
+        scale = self.reusable(cached[1], xg.shape, x.dtype, xp)
+        scale_pow = self.reusable(cached[2], xg.shape, x.dtype, xp)
+        y = xp.empty(xg.shape, dtype=x.dtype)
         alpha, k = x.dtype.type(self.effective_alpha), x.dtype.type(self.k)
 
         def normalise(lo, hi):

@@ -1,0 +1,265 @@
+"""Forward + backward of whole networks, minialex beside the same network in PyTorch.
+
+Run as a script (not a test):
+
+    python benchmarks/bench_alexnet.py                      # both nets, CPU
+    python benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128
+
+Nets: ``alexnet`` (227x227, batch 32 by default) and ``alexnet_cifar`` (32x32, batch 128), in
+float32, training mode (dropout on), loss included. The PyTorch twin (when ``torch`` imports;
+it is never a dependency of minialex) is built from minialex's own weights with the same
+layers: grouped convolutions, LRN applied to each tower's half of the channels with alpha
+multiplied by n (PyTorch divides it by n), the paper's dropout. Runs alternate between the two
+so that both see the same machine; the table gives medians and the median per-round ratio.
+
+Also printed: where minialex's time goes, layer by layer, and the peak memory of two training
+steps for each (Linux only: the peak RSS of a child process above its RSS before the model was
+built, weights included; the PyTorch child uses minialex's weight arrays, not a copy).
+A plain GEMM is timed before and after, to see whether the machine was contended.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy
+
+import minialex as mx
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    torch = None
+
+NETS = {"alexnet": (mx.alexnet, 227, 32, 1000), "alexnet_cifar": (mx.alexnet_cifar, 32, 128, 10)}
+
+
+def gemm_gflops(n=1024, repeats=5):
+    a = numpy.random.default_rng(0).standard_normal((n, n)).astype(numpy.float32)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ a
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / min(times) / 1e9
+
+
+def sync(device):
+    if device.startswith("cuda"):
+        if mx.backend.cupy is not None:
+            mx.backend.cupy.cuda.Device(int(device.split(":")[1])).synchronize()
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+
+# -- minialex -----------------------------------------------------------------------------------
+def minialex_step(model, loss, x, labels):
+    loss.forward(model.forward(x), labels)
+    model.backward(loss.backward())
+
+
+def layer_breakdown(model, loss, x, labels, device, repeats=3):
+    """Median forward and backward seconds of each layer of a one-tower model."""
+    times = {name: ([], []) for name, _ in model.layers()}
+    for _ in range(repeats):
+        h = x
+        for name, layer in model.layers():
+            sync(device)
+            start = time.perf_counter()
+            h = layer.forward(h)
+            sync(device)
+            times[name][0].append(time.perf_counter() - start)
+        loss.forward(h, labels)
+        g = loss.backward()
+        for name, layer in reversed(model.layers()):
+            sync(device)
+            start = time.perf_counter()
+            g = layer.backward(g)
+            sync(device)
+            times[name][1].append(time.perf_counter() - start)
+    return {name: (statistics.median(f), statistics.median(b)) for name, (f, b) in times.items()}
+
+
+# -- the PyTorch twin ---------------------------------------------------------------------------
+def torch_twin(model, device):
+    """A function (x, labels) -> loss computing the same network in PyTorch, and its weights."""
+    dev = torch.device(device)
+    if device == "cpu":  # share minialex's weight arrays: no second copy in memory
+        weights = {key: torch.from_numpy(layer.params[name]).requires_grad_()
+                   for key, [(layer, name)] in model.parameter_slots().items()}
+    else:
+        weights = {k: torch.tensor(v, device=dev, requires_grad=True)
+                   for k, v in model.state_dict().items()}
+    plan = [(name, layer) for name, layer in model.layers()]
+
+    def run(x, labels):
+        h = x
+        for name, layer in plan:
+            kind = type(layer).__name__
+            if kind == "Conv2d":
+                h = F.conv2d(h, weights[f"{name}.weight"], weights[f"{name}.bias"],
+                             stride=layer.stride, padding=layer.padding, groups=layer.groups)
+            elif kind == "ReLU":
+                h = F.relu(h)
+            elif kind == "LocalResponseNorm":
+                halves = torch.chunk(h, layer.groups, dim=1)
+                h = torch.cat([F.local_response_norm(part, layer.size,
+                                                     alpha=layer.effective_alpha * layer.size,
+                                                     beta=layer.beta, k=layer.k)
+                               for part in halves], dim=1)
+            elif kind == "MaxPool2d":
+                h = F.max_pool2d(h, layer.kernel_size, layer.stride, layer.padding)
+            elif kind == "Flatten":
+                h = torch.flatten(h, 1)
+            elif kind == "Linear":
+                h = F.linear(h, weights[f"{name}.weight"], weights[f"{name}.bias"])
+            elif kind == "Dropout":   # the paper's form in training: zero with probability p
+                h = h * (torch.rand_like(h) >= layer.p)
+            else:
+                raise ValueError(f"no PyTorch twin for {kind}")
+        return F.cross_entropy(h, labels)
+
+    return run, weights
+
+
+def torch_step(run, weights, x, labels):
+    for w in weights.values():
+        w.grad = None
+    run(x, labels).backward()
+
+
+# -- peak memory, measured in a child process ---------------------------------------------------
+def child_peak(net, batch, framework, device):
+    """Run one framework's training steps in a fresh process; return its peak MiB above the
+    memory it held before building the model."""
+    out = subprocess.run([sys.executable, __file__, "--child", framework, "--net", net,
+                          "--batch", str(batch), "--device", device],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
+
+
+def status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def run_child(args):
+    # Linux: writing 5 to clear_refs resets the peak (VmHWM) to the current RSS, so the
+    # imports' own transient peak does not count.
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = status_kib("VmRSS")
+    factory, size, _, classes = NETS[args.net]
+    rng = numpy.random.default_rng(0)
+    model = factory(seed=0)
+    x = rng.standard_normal((args.batch, 3, size, size)).astype(numpy.float32)
+    labels = rng.integers(0, classes, args.batch)
+    if args.child == "minialex":
+        loss = mx.SoftmaxCrossEntropy()
+        for _ in range(2):
+            minialex_step(model, loss, x, labels)
+    else:
+        run, weights = torch_twin(model, "cpu")   # shares the model's weight arrays
+        tx, tl = torch.from_numpy(x), torch.from_numpy(labels)
+        for _ in range(2):
+            torch_step(run, weights, tx, tl)
+    print(json.dumps({"peak_mib": (status_kib("VmHWM") - before) / 1024}))
+
+
+def bench(net, batch, repeats, device):
+    factory, size, _, classes = NETS[net]
+    rng = numpy.random.default_rng(0)
+    model = factory(seed=0).to(device)
+    loss = mx.SoftmaxCrossEntropy()
+    x_host = rng.standard_normal((batch, 3, size, size)).astype(numpy.float32)
+    labels_host = rng.integers(0, classes, batch)
+    x, labels = mx.to_device(x_host, device), mx.to_device(labels_host, device)
+    minialex_step(model, loss, x, labels)                       # warm-up
+    if torch is not None:
+        run, weights = torch_twin(model, device)
+        tx = torch.from_numpy(x_host).to(device)
+        tl = torch.from_numpy(labels_host).to(device)
+        torch_step(run, weights, tx, tl)
+    ours, theirs = [], []
+    for _ in range(repeats):
+        sync(device)
+        start = time.perf_counter()
+        minialex_step(model, loss, x, labels)
+        sync(device)
+        ours.append(time.perf_counter() - start)
+        if torch is not None:
+            start = time.perf_counter()
+            torch_step(run, weights, tx, tl)
+            sync(device)
+            theirs.append(time.perf_counter() - start)
+    result = {"net": net, "batch": batch, "minialex_s": statistics.median(ours)}
+    if theirs:
+        result["torch_s"] = statistics.median(theirs)
+        result["ratio"] = statistics.median(o / t for o, t in zip(ours, theirs))
+    result["layers"] = layer_breakdown(model, loss, x, labels, device)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--net", choices=sorted(NETS), action="append")
+    parser.add_argument("--batch", type=int, default=None, help="default: 32 / 128")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory children")
+    parser.add_argument("--child", choices=("minialex", "torch"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        args.net = args.net[0]
+        return run_child(args)
+
+    print(f"cores: {os.cpu_count()}, numpy {numpy.__version__}, device {args.device}"
+          + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
+             ", torch not installed"))
+    print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
+    results = []
+    for net in args.net or ["alexnet", "alexnet_cifar"]:
+        batch = args.batch or NETS[net][2]
+        result = bench(net, batch, args.repeats, args.device)
+        if not args.no_memory and args.device == "cpu":
+            result["minialex_mib"] = child_peak(net, batch, "minialex", "cpu")
+            if torch is not None:
+                result["torch_mib"] = child_peak(net, batch, "torch", "cpu")
+        results.append(result)
+    print(f"plain float32 GEMM after:  {gemm_gflops():.0f} GFLOP/s")
+    print()
+    print(f"forward + backward + loss, float32, training mode, median of {args.repeats}")
+    print()
+    print("| net | batch | minialex s | PyTorch s | time ratio | minialex MiB | PyTorch MiB "
+          "| memory ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        def fmt(key, spec):
+            return format(r[key], spec) if key in r else "n/a"
+        mem_ratio = (f"{r['minialex_mib'] / r['torch_mib']:.2f}x"
+                     if "torch_mib" in r and "minialex_mib" in r else "n/a")
+        print(f"| {r['net']} | {r['batch']} | {fmt('minialex_s', '.3f')} | "
+              f"{fmt('torch_s', '.3f')} | {fmt('ratio', '.2f')}x | {fmt('minialex_mib', '.0f')} | "
+              f"{fmt('torch_mib', '.0f')} | {mem_ratio} |")
+    for r in results:
+        total = sum(f + b for f, b in r["layers"].values())
+        print()
+        print(f"where minialex's time goes: {r['net']}, batch {r['batch']} "
+              f"(per layer, median of 3, ms)")
+        print()
+        print("| layer | forward | backward | share |")
+        print("| --- | ---: | ---: | ---: |")
+        for name, (f, b) in r["layers"].items():
+            print(f"| {name} | {f * 1e3:.1f} | {b * 1e3:.1f} | {100 * (f + b) / total:.0f}% |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Two towers (Figure 2): the same function as one grouped network, split over two devices."""
+
+import numpy
+import pytest
+
+import minialex as mx
+from minialex.backend import cuda_device_count
+from minialex.layers import Conv2d, Dropout, Flatten, Linear, LocalResponseNorm, MaxPool2d, ReLU
+from minialex.models import CROSSINGS, Spec, alexnet_cifar, build
+
+GPU = pytest.mark.skipif(cuda_device_count() < 1, reason="needs CuPy and at least one GPU")
+
+
+def relative_error(a, b):
+    a, b = mx.asnumpy(a), mx.asnumpy(b)
+    return float(numpy.abs(a - b).max() / max(numpy.abs(b).max(), 1e-300))
+
+
+def run(model, x, labels):
+    loss_layer = mx.SoftmaxCrossEntropy()
+    logits = model.forward(x)
+    loss = loss_layer.forward(logits, mx.to_device(labels, mx.backend.device_of(logits)))
+    dx = model.backward(loss_layer.backward())
+    return logits, loss, dx, model.grad_dict()
+
+
+@pytest.fixture(scope="module")
+def pair():
+    one = alexnet_cifar(seed=3, dtype="float64").eval()
+    two = alexnet_cifar(towers=2, devices=("cpu:0", "cpu:1"), seed=99, dtype="float64").eval()
+    two.load_state_dict(one.state_dict())
+    return one, two
+
+
+def test_state_dict_has_the_same_keys_and_shapes(pair):
+    one, two = pair
+    a, b = one.state_dict(), two.state_dict()
+    assert list(a) == list(b)
+    for key in a:
+        assert a[key].shape == b[key].shape
+        numpy.testing.assert_array_equal(a[key], b[key])
+
+
+def test_same_seed_same_weights_whatever_the_towers():
+    one = alexnet_cifar(seed=5)
+    two = alexnet_cifar(towers=2, seed=5)
+    for key, value in one.state_dict().items():
+        numpy.testing.assert_array_equal(two.state_dict()[key], value)
+
+
+def test_two_towers_compute_the_one_tower_function(pair):
+    one, two = pair
+    rng = numpy.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 32, 32))
+    labels = rng.integers(0, 10, 4)
+    logits1, loss1, dx1, grads1 = run(one, x, labels)
+    logits2, loss2, dx2, grads2 = run(two, x, labels)
+    assert relative_error(logits2, logits1) < 1e-10
+    assert abs(float(loss2) - float(loss1)) <= 1e-10 * abs(float(loss1))
+    assert relative_error(dx2, dx1) < 1e-10
+    assert list(grads1) == list(grads2)
+    for key in grads1:
+        assert relative_error(grads2[key], grads1[key]) < 1e-10, key
+
+
+def test_training_mode_without_dropout_matches_too():
+    one = alexnet_cifar(seed=1, dtype="float64", dropout=None)
+    two = alexnet_cifar(towers=2, seed=1, dtype="float64", dropout=None)
+    rng = numpy.random.default_rng(1)
+    x, labels = rng.standard_normal((2, 3, 32, 32)), rng.integers(0, 10, 2)
+    for a, b in zip(run(one, x, labels)[:3], run(two, x, labels)[:3]):
+        assert relative_error(b, a) < 1e-10
+
+
+def test_bytes_crossing_are_the_activations_at_the_crossings(pair):
+    _, two = pair
+    n, itemsize = 4, 8
+    two.forward(numpy.zeros((n, 3, 32, 32)))
+    # Activation shapes reaching each crossing, from alexnet_cifar's layer sizes:
+    # pool2 (192, 7, 7) -> conv3; pool5 flattened (256*3*3) -> fc6; fc6 (1024) -> fc7;
+    # fc7 (1024) -> fc8. "all" crossings move every tower's half to the other tower (the
+    # whole activation crosses once); the "gather" into fc8 moves the second half only.
+    expected = {"conv3": n * 192 * 7 * 7 * itemsize, "fc6": n * 256 * 3 * 3 * itemsize,
+                "fc7": n * 1024 * itemsize, "fc8": n * 1024 // 2 * itemsize}
+    assert CROSSINGS == {"conv3": "all", "fc6": "all", "fc7": "all", "fc8": "gather"}
+    assert {k: v["forward"] for k, v in two.transfer_bytes.items()} == expected
+    y = two.forward(numpy.zeros((n, 3, 32, 32)))
+    two.backward(numpy.ones_like(y))
+    assert {k: v["backward"] for k, v in two.transfer_bytes.items()} == expected
+
+
+def test_nothing_crosses_when_both_towers_share_a_device():
+    two = alexnet_cifar(towers=2, devices=("cpu", "cpu"), seed=0)
+    y = two.forward(numpy.zeros((2, 3, 32, 32), dtype=numpy.float32))
+    two.backward(numpy.ones_like(y))
+    assert all(v == {"forward": 0, "backward": 0} for v in two.transfer_bytes.values())
+
+
+def tiny_specs():
+    return [
+        Spec("conv1", Conv2d, dict(in_channels=3, out_channels=4, kernel_size=3, padding=1)),
+        Spec("relu1", ReLU),
+        Spec("lrn1", LocalResponseNorm, dict(alpha=1.0, k=1.0, groups=2)),
+        Spec("conv2", Conv2d, dict(in_channels=4, out_channels=4, kernel_size=3, padding=1,
+                                   groups=2)),
+        Spec("pool2", MaxPool2d, dict(kernel_size=3, stride=2)),
+        Spec("conv3", Conv2d, dict(in_channels=4, out_channels=4, kernel_size=3, padding=1)),
+        Spec("flatten", Flatten),
+        Spec("fc6", Linear, dict(in_features=16, out_features=6)),
+        Spec("drop6", Dropout, dict(p=0.5)),
+        Spec("fc8", Linear, dict(in_features=6, out_features=3)),
+    ]
+
+
+def test_gradcheck_through_the_crossings():
+    crossings = {"conv3": "all", "fc6": "all", "fc8": "gather"}
+    net = build(tiny_specs(), init="he", dtype="float64", seed=0, towers=2,
+                devices=("cpu:0", "cpu:1"), crossings=crossings).eval()
+    x = numpy.random.default_rng(0).standard_normal((2, 3, 5, 5))
+    errors = mx.gradcheck(net, x)
+    assert set(errors) == {"input"} | set(net.state_dict())
+    assert max(errors.values()) < 1e-7
+
+
+def test_summary_shows_the_crossings(capsys):
+    two = alexnet_cifar(towers=2, seed=0)
+    params, _ = two.summary((3, 32, 32))
+    assert params == two.num_parameters() == 4_980_554
+    lines = capsys.readouterr().out.splitlines()
+    crossing_lines = [i for i, line in enumerate(lines) if "crossing" in line]
+    assert len(crossing_lines) == 4
+    # each crossing line stands just before the layer that reads both towers
+    assert [lines[i + 1].split()[0] for i in crossing_lines] == ["conv3", "fc6", "fc7", "fc8"]
+
+
+def test_bad_tower_configurations():
+    with pytest.raises(ValueError, match="two devices"):
+        alexnet_cifar(towers=2, devices=("cpu:0",))
+    with pytest.raises(ValueError, match="towers must be 1 or 2"):
+        alexnet_cifar(towers=3)
+    with pytest.raises(ValueError, match="conv3"):
+        build(tiny_specs(), towers=2, crossings={"fc6": "all", "fc8": "gather"})
+    with pytest.raises(ValueError, match="mode"):
+        build(tiny_specs(), towers=2, crossings={"conv3": "some", "fc6": "all",
+                                                "fc8": "gather"})
+    with pytest.raises(ValueError, match="devices are fixed"):
+        alexnet_cifar(towers=2).to("cpu")
+
+
+@GPU
+@pytest.mark.gpu
+@pytest.mark.parametrize("towers", [1, 2])
+def test_gpu_agrees_with_cpu(towers):
+    cpu = alexnet_cifar(seed=0, dtype="float64").eval()
+    devices = "cuda:0" if towers == 1 else ("cuda:0", "cuda:0")
+    gpu = alexnet_cifar(seed=0, dtype="float64", towers=towers, devices=devices).eval()
+    rng = numpy.random.default_rng(0)
+    x, labels = rng.standard_normal((4, 3, 32, 32)), rng.integers(0, 10, 4)
+    expected = run(cpu, x, labels)
+    got = run(gpu, mx.to_device(x, "cuda:0"), labels)
+    for a, b in zip(got[:3], expected[:3]):
+        assert relative_error(a, b) < 1e-10
+    for key in expected[3]:
+        assert relative_error(got[3][key], expected[3][key]) < 1e-10, key

@@ -3,6 +3,8 @@
 import argparse
 import sys
 
+import numpy
+
 from . import __version__
 
 
@@ -34,6 +36,170 @@ def cmd_gradcheck(args):
     print()
     print(f"{len(rows) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _devices(text):
+    devices = [d.strip() for d in text.split(",") if d.strip()]
+    if len(devices) != 2:
+        raise argparse.ArgumentTypeError(f"expected two devices such as cuda:0,cuda:1, got {text!r}")
+    return devices
+
+
+def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
+    """curves.png, filters.png and (when asked) neighbours.png of a run."""
+    import os
+
+    from . import data, recipe, viz
+    written = [viz.plot_curves(os.path.join(run_dir, "history.csv"),
+                               os.path.join(run_dir, "curves.png"))]
+    state = model.state_dict()
+    towers = 1 if config["model"] == "figure1_net" else 2   # conv2's groups split conv1 in two
+    written.append(viz.plot_filters(state["conv1.weight"], os.path.join(run_dir, "filters.png"),
+                                    towers=towers))
+    if neighbours:
+        one_tower = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
+        one_tower.load_state_dict(state)
+        one_tower.eval()
+        train_images, _, _ = recipe.load_split(config, "train")
+        test_images, _, _ = recipe.load_split(config, "test")
+        bank = train_images[:2000]
+        queries = test_images[:8]
+        penultimate = one_tower.layers()[-2][0]
+        bank_features = numpy.concatenate([
+            viz.features(one_tower, preprocess.test(bank[i:i + 256]), penultimate)
+            for i in range(0, len(bank), 256)])
+        query_features = viz.features(one_tower, preprocess.test(queries), penultimate)
+        nearest = viz.nearest_neighbours(query_features, bank_features, k=6)
+        _, crop = recipe.image_sizes(config)
+        written.append(viz.plot_neighbours(data.center_crop(queries, crop),
+                                           data.center_crop(bank, crop), nearest,
+                                           os.path.join(run_dir, "neighbours.png")))
+    for path in written:
+        log(f"wrote {path}")
+    return written
+
+
+def cmd_train(args):
+    """Train a model (defaults: alexnet_cifar on the built-in shapes data, a few minutes on a CPU)."""
+    import os
+
+    from . import data, recipe
+    from .optim import SGD, ConstantLR, PlateauLR, StepLR
+    from .train import Trainer, evaluate, load_checkpoint
+
+    given = {k: getattr(args, k) for k in recipe.DEFAULTS if getattr(args, k, None) is not None}
+    given.pop("num_classes", None)
+    checkpoint = None
+    if args.resume:
+        out = args.out or _default_out(given)
+        checkpoint = load_checkpoint(os.path.join(out, "checkpoint.npz"))
+        saved = checkpoint["meta"]["config"]
+        config = {**saved, **({"epochs": args.epochs} if args.epochs else {})}
+    else:
+        config = recipe.complete(given)
+        out = args.out or _default_out(config)
+    images, labels, classes = recipe.load_split(config, "train")
+    config["num_classes"] = len(classes)
+    train_idx, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
+    preprocess = data.Preprocess.from_dict(checkpoint["preprocess"]) if checkpoint else \
+        recipe.fit_preprocess(config, images[train_idx])
+    model = recipe.build_model(config, len(classes))
+    device = config["devices"][0] if config["towers"] == 2 and config["devices"] else (
+        "cpu" if config["towers"] == 2 else config["device"])
+    train_loader = data.Loader(images[train_idx], labels[train_idx], config["batch_size"],
+                               shuffle=True, seed=config["seed"], transform=preprocess,
+                               device=device)
+    val_loader = None
+    if len(val_idx):
+        transform = recipe.ten_crop_transform(preprocess) if config["ten_crop"] else \
+            preprocess.test
+        val_loader = data.Loader(images[val_idx], labels[val_idx], config["batch_size"],
+                                 shuffle=False, transform=transform, device=device)
+    optimizer = SGD(model, config["lr"], config["momentum"], config["weight_decay"])
+    schedule = {"plateau": lambda: PlateauLR(config["lr"], patience=config["patience"]),
+                "step": lambda: StepLR(config["lr"], step_size=max(1, config["epochs"] // 3)),
+                "constant": lambda: ConstantLR(config["lr"])}[config["schedule"]]()
+    trainer = Trainer(model, optimizer, schedule, train_loader, val_loader, out, config=config,
+                      preprocess=preprocess, ten_crop=config["ten_crop"],
+                      progress=not args.no_progress)
+    if checkpoint:
+        trainer.resume()
+        print(f"resuming {out} after epoch {trainer.epoch}")
+    print(f"training {config['model']} on {config['dataset']}: {len(train_idx)} training and "
+          f"{len(val_idx)} validation images, {config['epochs']} epochs, lr {config['lr']}, "
+          f"batch {config['batch_size']}, device "
+          + (",".join(config["devices"] or ["cpu:0", "cpu:1"]) if config["towers"] == 2
+             else config["device"]) + f"; writing to {out}")
+    trainer.fit(config["epochs"])
+    if trainer.epoch < config["epochs"]:
+        return 130                                  # interrupted; the checkpoint is saved
+    test_images, test_labels, _ = recipe.load_split(config, "test")
+    test = evaluate(model, data.Loader(test_images, test_labels, config["batch_size"],
+                                       shuffle=False, transform=preprocess.test, device=device))
+    print(f"test: top-1 error {100 * test['top1_error']:.2f}%, top-5 error "
+          f"{100 * test['top5_error']:.2f}% on {test['n']} images "
+          f"(accuracy {100 * (1 - test['top1_error']):.2f}%)")
+    _run_artefacts(out, model, config, preprocess, args.neighbours)
+    return 0
+
+
+def _default_out(config):
+    import os
+    return os.path.join("runs", f"{config.get('model', 'alexnet_cifar')}-"
+                                f"{config.get('dataset', 'shapes')}")
+
+
+def cmd_eval(args):
+    """Top-1 and top-5 error of a checkpoint on a data split."""
+    import json
+
+    from . import data, recipe
+    from .train import evaluate, load_checkpoint
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    config = dict(checkpoint["meta"]["config"])
+    for key in ("dataset", "data_dir"):
+        if getattr(args, key) is not None:
+            config[key] = getattr(args, key)
+    preprocess = data.Preprocess.from_dict(checkpoint["preprocess"])
+    model = recipe.build_model(config, config["num_classes"], towers=1, device=args.device)
+    model.load_state_dict(checkpoint["model"])
+    if args.split == "val":
+        images, labels, _ = recipe.load_split(config, "train")
+        _, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
+        if not len(val_idx):
+            raise ValueError("the run kept no validation images (val_fraction 0)")
+        images, labels = images[val_idx], labels[val_idx]
+    else:
+        images, labels, _ = recipe.load_split(config, "test")
+    transform = recipe.ten_crop_transform(preprocess) if args.ten_crop else preprocess.test
+    result = evaluate(model, data.Loader(images, labels, 100, shuffle=False,
+                                         transform=transform, device=args.device),
+                      ten_crop=args.ten_crop)
+    print(f"{config['model']} on {config['dataset']} {args.split}"
+          + (" (ten crops)" if args.ten_crop else "") + f": top-1 error "
+          f"{100 * result['top1_error']:.2f}%, top-5 error {100 * result['top5_error']:.2f}% "
+          f"({result['n']} images)")
+    if args.json:
+        print(json.dumps({"top1_error": result["top1_error"], "top5_error": result["top5_error"],
+                          "n": result["n"]}))
+    return 0
+
+
+def cmd_plot(args):
+    """Draw curves.png, filters.png (and neighbours.png) of a run folder."""
+    import os
+
+    from . import data, recipe
+    from .train import load_checkpoint
+
+    checkpoint = load_checkpoint(os.path.join(args.run_dir, "checkpoint.npz"))
+    config = checkpoint["meta"]["config"]
+    model = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
+    model.load_state_dict(checkpoint["model"])
+    _run_artefacts(args.run_dir, model, config, data.Preprocess.from_dict(checkpoint["preprocess"]),
+                   args.neighbours)
+    return 0
 
 
 MODELS = {
@@ -85,6 +251,51 @@ def build_parser():
     summary.add_argument("--input-size", type=int, choices=(224, 227), default=None,
                          help="alexnet only: 227 (default) or the paper's 224")
     summary.set_defaults(run=cmd_summary)
+
+    from .recipe import DATASETS
+    train = commands.add_parser("train", help=cmd_train.__doc__, description=cmd_train.__doc__)
+    train.add_argument("--model", choices=sorted(MODELS), help="default alexnet_cifar")
+    train.add_argument("--dataset", choices=DATASETS, help="default shapes (built in)")
+    train.add_argument("--data-dir", dest="data_dir", help="folder holding the dataset")
+    train.add_argument("--download", action="store_true", default=None,
+                       help="cifar10: fetch the official archive when --data-dir lacks it")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", dest="batch_size", type=int, help="default 128")
+    train.add_argument("--lr", type=float, help="initial learning rate (default 0.01)")
+    train.add_argument("--schedule", choices=("plateau", "step", "constant"),
+                       help="plateau (default): divide by 10 when validation stops improving")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", help="cpu (default) or cuda:N")
+    train.add_argument("--towers", type=int, choices=(1, 2))
+    train.add_argument("--devices", type=_devices, help="two towers' devices, e.g. cuda:0,cuda:1")
+    train.add_argument("--val-fraction", dest="val_fraction", type=float,
+                       help="held-out part of the training set (default 0.1)")
+    train.add_argument("--ten-crop", dest="ten_crop", action="store_true", default=None,
+                       help="validate on ten crops")
+    train.add_argument("--limit", type=int,
+                       help="use only the first N images of each split (a quick run)")
+    train.add_argument("--out", help="run folder (default runs/MODEL-DATASET)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--neighbours", action="store_true", help="also draw neighbours.png")
+    train.add_argument("--no-progress", dest="no_progress", action="store_true",
+                       help="no progress bar")
+    train.set_defaults(run=cmd_train)
+
+    evaluate = commands.add_parser("eval", help=cmd_eval.__doc__, description=cmd_eval.__doc__)
+    evaluate.add_argument("--checkpoint", required=True)
+    evaluate.add_argument("--dataset", choices=DATASETS)
+    evaluate.add_argument("--data-dir", dest="data_dir")
+    evaluate.add_argument("--split", choices=("test", "val"), default="test")
+    evaluate.add_argument("--ten-crop", action="store_true")
+    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument("--json", action="store_true",
+                          help="last line: {\"top1_error\": f, \"top5_error\": f, \"n\": N}")
+    evaluate.set_defaults(run=cmd_eval)
+
+    plot = commands.add_parser("plot", help=cmd_plot.__doc__, description=cmd_plot.__doc__)
+    plot.add_argument("run_dir", metavar="RUN", help="a run folder written by minialex train")
+    plot.add_argument("--neighbours", action="store_true")
+    plot.set_defaults(run=cmd_plot)
     return parser
 
 
@@ -92,7 +303,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, RuntimeError) as error:
+    except (ValueError, RuntimeError, FileNotFoundError) as error:
         print(f"minialex {args.command}: error: {error}", file=sys.stderr)
         return 2
 

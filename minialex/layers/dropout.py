@@ -23,9 +23,11 @@ class Dropout(Layer):
     in training, the constant in eval mode), so a model in eval mode is deterministic and can be
     gradient-checked.
 
-    Masks come from this layer's own generator (``numpy.random.Generator``, or CuPy's for CuPy
-    inputs), seeded by ``seed``; ``reseed(seed)`` restarts the stream. The same seed gives the
-    same masks.
+    Masks are random but reproducible: the k-th training forward draws its mask from a
+    generator seeded by ``(seed, k)`` (``numpy.random.default_rng``, or CuPy's for CuPy
+    inputs). So the same seed gives the same masks, ``reseed(seed)`` restarts the stream, and
+    ``state()`` / ``set_state()`` (two integers) let a checkpoint resume it exactly on any
+    device. ``seed=None`` picks a fresh random seed.
     """
 
     def __init__(self, p=0.5, mode="paper", seed=None):
@@ -41,21 +43,28 @@ class Dropout(Layer):
         return f"p={self.p}, mode={self.mode!r}"
 
     def reseed(self, seed=None):
-        """Restart the mask stream (one generator per array module, created on first use)."""
-        self.seed = seed
-        self._generators = {}
+        """Restart the mask stream from ``seed`` (None: a fresh random one)."""
+        self.seed = int(numpy.random.SeedSequence().entropy % 2 ** 63) if seed is None \
+            else int(seed)
+        self.calls = 0
 
-    def _generator(self, xp):
-        if xp not in self._generators:
-            self._generators[xp] = xp.random.default_rng(self.seed)
-        return self._generators[xp]
+    def state(self):
+        return {"seed": self.seed, "calls": self.calls}
+
+    def set_state(self, state):
+        self.seed, self.calls = int(state["seed"]), int(state["calls"])
+
+    def _next_generator(self, xp):
+        stream = numpy.random.SeedSequence([self.seed, self.calls]).generate_state(1, numpy.uint64)
+        self.calls += 1
+        return xp.random.default_rng(int(stream[0]))
 
     @on_input_device
     def forward(self, x):
         self.check_input(x, getattr(x, "ndim", 0), layout="(any shape)")
         xp = get_array_module(x)
         if self.training:
-            keep = self._generator(xp).random(x.shape, dtype=numpy.float32) >= self.p
+            keep = self._next_generator(xp).random(x.shape, dtype=numpy.float32) >= self.p
             self._multiplier = keep.astype(x.dtype)
             if self.mode == "inverted":
                 self._multiplier *= x.dtype.type(1.0 / (1.0 - self.p))

@@ -1,0 +1,269 @@
+"""Trainer: epochs, top-1/top-5 errors, checkpoints, resume, history (§5).
+
+``Trainer(model, optimizer, schedule, train_loader, val_loader, out_dir)`` runs epochs of SGD
+over the training loader, measures the validation errors after each epoch, lets the schedule
+set the next learning rate, and writes into ``out_dir``:
+
+* ``history.csv``: one row per epoch (rewritten whole each epoch, atomically);
+* ``checkpoint.npz``: everything needed to continue (weights, the optimizer's velocities,
+  the schedule, the epoch, the dropout layers' random streams, the config and the
+  preprocessing), written to a temporary file and renamed, so a crash never leaves a
+  half-written checkpoint.
+
+Resuming restores all of it: the loaders' order and augmentation depend only on (seed,
+epoch, batch), so training 2 epochs straight and 1 + resume + 1 give bit-identical weights.
+A loss that becomes NaN or infinite stops training with a message; the checkpoint on disk is
+then still the last good one. Ctrl-C writes a checkpoint and returns cleanly: resuming
+reruns the interrupted epoch from its start, with the weights it had reached.
+"""
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+import time
+
+import numpy
+
+from .backend import asnumpy, to_device
+from .layers import Dropout, SoftmaxCrossEntropy
+
+HISTORY_FIELDS = ["epoch", "lr", "train_loss", "train_top1", "val_loss", "val_top1", "val_top5",
+                  "seconds", "images_per_second"]
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+def topk_errors(logits, labels, ks=(1, 5)):
+    """Fraction of rows whose label is not among the k largest logits, for each k."""
+    logits, labels = asnumpy(logits), asnumpy(labels)
+    order = numpy.argsort(-logits, axis=1, kind="stable")
+    hits = order == labels[:, None]
+    return [float(1.0 - hits[:, :min(k, logits.shape[1])].any(axis=1).mean()) for k in ks]
+
+
+def evaluate(model, batches, ten_crop=False):
+    """Mean loss, top-1 and top-5 errors of ``model`` (in eval mode) over ``(x, y)`` batches.
+
+    With ``ten_crop`` each ``x`` is (10, N, C, H, W): the softmax of the ten views is averaged
+    (§4.1), and the loss is that of the averaged probabilities.
+    """
+    was_training = model.training
+    model.eval()
+    loss_sum, wrong1, wrong5, n = 0.0, 0.0, 0.0, 0
+    try:
+        for x, y in batches:
+            if ten_crop:
+                probs = sum(_softmax(model.forward(view)) for view in x) / len(x)
+            else:
+                probs = _softmax(model.forward(x))
+            labels = asnumpy(y)
+            picked = probs[numpy.arange(len(labels)), labels]
+            loss_sum += float(-numpy.log(numpy.maximum(picked, 1e-30)).sum())
+            e1, e5 = topk_errors(probs, labels)
+            wrong1, wrong5, n = wrong1 + e1 * len(labels), wrong5 + e5 * len(labels), n + len(labels)
+    finally:
+        model.train(was_training)
+    if n == 0:
+        raise ValueError("evaluate: no images to evaluate")
+    return {"loss": loss_sum / n, "top1_error": wrong1 / n, "top5_error": wrong5 / n, "n": n}
+
+
+def _softmax(logits):
+    z = asnumpy(logits).astype(numpy.float64)
+    z -= z.max(axis=1, keepdims=True)
+    e = numpy.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def atomic_write(path, write):
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+class Trainer:
+    """Runs the epochs; see the module docstring for what it writes and how it resumes."""
+
+    def __init__(self, model, optimizer, schedule, train_loader, val_loader, out_dir,
+                 config=None, preprocess=None, ten_crop=False, progress=True, log=print):
+        self.model, self.optimizer, self.schedule = model, optimizer, schedule
+        self.train_loader, self.val_loader = train_loader, val_loader
+        self.out_dir, self.config = os.fspath(out_dir), dict(config or {})
+        self.preprocess, self.ten_crop, self.progress, self.log = preprocess, ten_crop, progress, log
+        self.loss = SoftmaxCrossEntropy()
+        self.epoch, self.history = 0, []          # epochs completed, their rows
+        os.makedirs(self.out_dir, exist_ok=True)
+
+    @property
+    def checkpoint_path(self):
+        return os.path.join(self.out_dir, "checkpoint.npz")
+
+    # -- one epoch --------------------------------------------------------------------------------
+    def train_epoch(self):
+        self.model.train()
+        self.train_loader.set_epoch(self.epoch)
+        bar = _progress(len(self.train_loader), f"epoch {self.epoch + 1}", self.progress)
+        loss_sum, wrong, seen, start = 0.0, 0.0, 0, time.perf_counter()
+        try:
+            for batch, (x, y) in enumerate(self.train_loader):
+                logits = self.model.forward(x)
+                loss = float(self.loss.forward(logits, y))
+                if not math.isfinite(loss):
+                    raise TrainingDiverged(
+                        f"the loss became {loss} in epoch {self.epoch + 1}, batch {batch + 1}; "
+                        f"training stopped. The last good checkpoint is kept in "
+                        f"{self.checkpoint_path} (epoch {self.epoch}); try a lower --lr.")
+                self.model.backward(self.loss.backward())
+                self.optimizer.step()
+                n = len(y)
+                loss_sum, seen = loss_sum + loss * n, seen + n
+                wrong += topk_errors(logits, y, ks=(1,))[0] * n
+                rate = seen / (time.perf_counter() - start)
+                bar.update(1, loss=loss_sum / seen, err=wrong / seen, img_s=rate)
+        finally:
+            bar.close()
+        seconds = time.perf_counter() - start
+        return {"train_loss": loss_sum / seen, "train_top1": wrong / seen, "seconds": seconds,
+                "images_per_second": seen / seconds}
+
+    def fit(self, epochs):
+        """Train until ``epochs`` epochs are complete (counting those of a resumed run).
+        Returns the history rows."""
+        try:
+            while self.epoch < epochs:
+                lr = self.optimizer.lr
+                row = {"epoch": self.epoch + 1, "lr": lr, **self.train_epoch()}
+                if self.val_loader is not None:
+                    val = evaluate(self.model, self.val_loader, self.ten_crop)
+                    row.update(val_loss=val["loss"], val_top1=val["top1_error"],
+                               val_top5=val["top5_error"])
+                self.epoch += 1
+                self.optimizer.lr = self.schedule.update(self.epoch, row.get("val_top1"))
+                self.history.append(row)
+                self.save_checkpoint()
+                self.write_history()
+                self.log(self.summary_line(row))
+        except KeyboardInterrupt:
+            self.save_checkpoint()
+            self.log(f"interrupted: checkpoint saved to {self.checkpoint_path} after "
+                     f"{self.epoch} complete epoch(s); --resume reruns epoch {self.epoch + 1}")
+        return self.history
+
+    @staticmethod
+    def summary_line(row):
+        text = (f"epoch {row['epoch']:3d}  lr {row['lr']:.2g}  loss {row['train_loss']:.4f}  "
+                f"train top-1 {100 * row['train_top1']:5.1f}%")
+        if "val_top1" in row:
+            text += (f"  val loss {row['val_loss']:.4f}  top-1 {100 * row['val_top1']:5.1f}%  "
+                     f"top-5 {100 * row['val_top5']:5.1f}%")
+        return text + f"  {row['seconds']:.0f}s ({row['images_per_second']:.0f} img/s)"
+
+    # -- files ------------------------------------------------------------------------------------
+    def write_history(self):
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=HISTORY_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in self.history:
+            writer.writerow(row)
+        atomic_write(os.path.join(self.out_dir, "history.csv"),
+                     lambda f: f.write(text.getvalue().encode()))
+
+    def save_checkpoint(self):
+        arrays = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        optim_state = self.optimizer.state_dict()
+        arrays.update({f"optim.{k}": v for k, v in optim_state.items()
+                       if k.startswith("velocity.")})
+        meta = {
+            "epoch": self.epoch,
+            "optimizer": {k: v for k, v in optim_state.items() if not k.startswith("velocity.")},
+            "schedule": {"class": type(self.schedule).__name__,
+                         "state": self.schedule.state_dict()},
+            "dropout": [layer.state() for layer in self._dropouts()],
+            "history": self.history,
+            "config": self.config,
+        }
+        arrays["meta"] = numpy.frombuffer(json.dumps(meta).encode(), dtype=numpy.uint8)
+        if self.preprocess is not None:
+            arrays.update({f"preprocess.{k}": numpy.asarray(v)
+                           for k, v in self.preprocess.to_dict().items()})
+        atomic_write(self.checkpoint_path, lambda f: numpy.savez(f, **arrays))
+
+    def _dropouts(self):
+        return [layer for _, layer in self.model.layers() if isinstance(layer, Dropout)]
+
+    def resume(self, path=None):
+        """Continue from a checkpoint written by :meth:`save_checkpoint`."""
+        checkpoint = load_checkpoint(path or self.checkpoint_path)
+        self.model.load_state_dict(checkpoint["model"])
+        meta = checkpoint["meta"]
+        self.optimizer.load_state_dict({**meta["optimizer"], **checkpoint["optim"]})
+        self.schedule.load_state_dict(meta["schedule"]["state"])
+        dropouts = self._dropouts()
+        if len(dropouts) != len(meta["dropout"]):
+            raise ValueError(f"checkpoint has {len(meta['dropout'])} dropout streams, the model "
+                             f"{len(dropouts)} dropout layers")
+        for layer, state in zip(dropouts, meta["dropout"]):
+            layer.set_state(state)
+        self.epoch, self.history = int(meta["epoch"]), list(meta["history"])
+        return self
+
+
+def load_checkpoint(path):
+    """``{"model": state dict, "optim": velocities, "preprocess": dict, "meta": dict}``.
+
+    A missing file or one that is not a minialex checkpoint raises an error naming the path.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no checkpoint at {path!r}")
+    try:
+        with numpy.load(path, allow_pickle=False) as archive:
+            files = {k: archive[k] for k in archive.files}
+        meta = json.loads(files.pop("meta").tobytes().decode())
+    except (KeyError, ValueError, OSError) as error:
+        raise ValueError(f"{path!r} is not a minialex checkpoint ({error})") from None
+    out = {"model": {}, "optim": {}, "preprocess": {}, "meta": meta}
+    for key, value in files.items():
+        group, _, name = key.partition(".")
+        if group in out and name:
+            out[group][name] = value
+    return out
+
+
+class _progress:
+    """A tqdm bar when asked and available; otherwise nothing."""
+
+    def __init__(self, total, desc, enabled):
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=total, desc=desc, unit="batch", leave=False)
+            except ImportError:
+                pass
+
+    def update(self, n, **stats):
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{v:.3g}" for k, v in stats.items()}, refresh=False)
+            self.bar.update(n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+__all__ = ["Trainer", "TrainingDiverged", "evaluate", "topk_errors", "load_checkpoint",
+           "atomic_write", "to_device"]

@@ -29,6 +29,7 @@ import time
 import numpy
 
 import minialex as mx
+from common import gemm_gflops
 
 try:
     import torch
@@ -37,16 +38,6 @@ except ImportError:
     torch = None
 
 NETS = {"alexnet": (mx.alexnet, 227, 32, 1000), "alexnet_cifar": (mx.alexnet_cifar, 32, 128, 10)}
-
-
-def gemm_gflops(n=1024, repeats=5):
-    a = numpy.random.default_rng(0).standard_normal((n, n)).astype(numpy.float32)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ a
-        times.append(time.perf_counter() - start)
-    return 2 * n ** 3 / min(times) / 1e9
 
 
 def sync(device):

@@ -17,22 +17,13 @@ import time
 import numpy
 
 import minialex as mx
+from common import gemm_gflops
 
 try:
     import torch
     import torch.nn.functional as F
 except ImportError:  # PyTorch is only a yardstick here
     torch = None
-
-
-def gemm_gflops(n=1024, repeats=5):
-    a = numpy.random.default_rng(0).standard_normal((n, n)).astype(numpy.float32)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ a
-        times.append(time.perf_counter() - start)
-    return 2 * n ** 3 / min(times) / 1e9
 
 
 def cases(batch):

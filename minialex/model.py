@@ -7,11 +7,11 @@ moved to, PyTorch, and moves between the one-tower and two-tower models of ``par
 
 import math
 import os
-import tempfile
 
 import numpy
 
 from .backend import asnumpy, to_device
+from .files import atomic_write
 
 
 class Model:
@@ -87,18 +87,7 @@ class Model:
     def save(self, path):
         """Write the state dict to ``path`` (``.npz``) atomically: a temporary file, then a rename,
         so an interrupted save never leaves a half-written file behind."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                numpy.savez(f, **self.state_dict())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
-        return path
+        return atomic_write(path, lambda f: numpy.savez(f, **self.state_dict()))
 
     def load(self, path):
         """Load a file written by :meth:`save`; a missing or unreadable file names the path."""

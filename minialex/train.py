@@ -22,12 +22,12 @@ import io
 import json
 import math
 import os
-import tempfile
 import time
 
 import numpy
 
-from .backend import asnumpy, to_device
+from .backend import asnumpy
+from .files import atomic_write
 from .layers import Dropout, SoftmaxCrossEntropy
 
 HISTORY_FIELDS = ["epoch", "lr", "train_loss", "train_top1", "val_loss", "val_top1", "val_top5",
@@ -78,20 +78,6 @@ def _softmax(logits):
     z -= z.max(axis=1, keepdims=True)
     e = numpy.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def atomic_write(path, write):
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 class Trainer:
@@ -265,5 +251,4 @@ class _progress:
             self.bar.close()
 
 
-__all__ = ["Trainer", "TrainingDiverged", "evaluate", "topk_errors", "load_checkpoint",
-           "atomic_write", "to_device"]
+__all__ = ["Trainer", "TrainingDiverged", "evaluate", "topk_errors", "load_checkpoint"]

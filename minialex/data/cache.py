@@ -15,11 +15,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy
+
+from ..files import atomic_write
 
 CACHE_FOLDER = ".minialex-cache"
 _FORMAT = 1  # bump when the decoding changes, so old entries are not read
@@ -98,9 +99,9 @@ def write_entry(cache_dir, name, prefix, images, skipped):
         meta = {"format": _FORMAT, "count": int(images.shape[0]),
                 "skipped": [int(i) for i in skipped]}
         # The array goes last: an entry counts as present only when its .npy exists.
-        _atomic_write(cache_dir / (name + ".json"),
+        atomic_write(cache_dir / (name + ".json"),
                       lambda f: f.write(json.dumps(meta).encode("utf-8")))
-        _atomic_write(cache_dir / (name + ".npy"), lambda f: numpy.save(f, images))
+        atomic_write(cache_dir / (name + ".npy"), lambda f: numpy.save(f, images))
     except OSError as error:
         warnings.warn(f"could not write the image cache in {cache_dir} ({error}); the images "
                       "will be decoded again next time (pass cache_dir= to use another folder)",
@@ -120,15 +121,3 @@ def glob_escape(text):
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
-def _atomic_write(path, write):
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            write(f)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except FileNotFoundError:
-            pass
-        raise

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy
 
-_pool = None
+_pool, _pool_size = None, 0
 
 
 def num_threads():
@@ -34,13 +34,13 @@ def parallel(job, n, xp=numpy):
 
     The slices must touch disjoint memory. Exceptions from any slice are raised here.
     """
-    global _pool
+    global _pool, _pool_size
     workers = min(num_threads(), n) if xp is numpy else 1
     if workers <= 1:
         job(0, n)
         return
-    if _pool is None or _pool._max_workers < workers:
-        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minialex")
+    if _pool is None or _pool_size < workers:
+        _pool, _pool_size = ThreadPoolExecutor(workers, thread_name_prefix="minialex"), workers
     bounds = [n * k // workers for k in range(workers + 1)]
     futures = [_pool.submit(job, lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
     for future in futures:

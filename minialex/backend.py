@@ -93,7 +93,8 @@ def _check_cuda_device(index):
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except cupy.cuda.runtime.CUDARuntimeError as error:
-        raise RuntimeError(f"device 'cuda:{index}': CuPy is installed but CUDA is not usable ({error})")
+        raise RuntimeError(f"device 'cuda:{index}': CuPy is installed but CUDA is not usable "
+                           f"({error})") from None
     if index >= count:
         raise RuntimeError(f"device 'cuda:{index}': only {count} CUDA device(s) are visible")
 

@@ -25,7 +25,8 @@ def num_threads():
         try:
             return max(1, int(value))
         except ValueError:
-            raise ValueError(f"MINIALEX_NUM_THREADS must be a positive integer, got {value!r}")
+            raise ValueError(f"MINIALEX_NUM_THREADS must be a positive integer, got "
+                             f"{value!r}") from None
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

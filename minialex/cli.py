@@ -1,18 +1,22 @@
 """The ``minialex`` command (also ``python -m minialex``)."""
 
 import argparse
+import json
+import os
 import sys
 
 import numpy
 
-from . import __version__
+from . import __version__, data, models, recipe, viz
+from .backend import Device, to_device
+from .gradcheck import gradcheck, standard_cases
+from .optim import SGD, ConstantLR, PlateauLR, StepLR
+from .recipe import DATASETS
+from .train import Trainer, evaluate, load_checkpoint
 
 
 def cmd_gradcheck(args):
     """Gradient-check every layer at small shapes in float64 and print a table."""
-    from .backend import Device, to_device
-    from .gradcheck import gradcheck, standard_cases
-
     device = Device(args.device)
     rows, failed = [], 0
     for label, layer, x, extra in standard_cases(args.seed):
@@ -47,9 +51,6 @@ def _devices(text):
 
 def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
     """curves.png, filters.png and (when asked) neighbours.png of a run."""
-    import os
-
-    from . import data, recipe, viz
     written = [viz.plot_curves(os.path.join(run_dir, "history.csv"),
                                os.path.join(run_dir, "curves.png"))]
     state = model.state_dict()
@@ -81,12 +82,6 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
 
 def cmd_train(args):
     """Train a model (defaults: alexnet_cifar on the built-in shapes data, a few minutes on a CPU)."""
-    import os
-
-    from . import data, recipe
-    from .optim import SGD, ConstantLR, PlateauLR, StepLR
-    from .train import Trainer, evaluate, load_checkpoint
-
     given = {k: getattr(args, k) for k in recipe.DEFAULTS if getattr(args, k, None) is not None}
     given.pop("num_classes", None)
     checkpoint = None
@@ -144,18 +139,12 @@ def cmd_train(args):
 
 
 def _default_out(config):
-    import os
     return os.path.join("runs", f"{config.get('model', 'alexnet_cifar')}-"
                                 f"{config.get('dataset', 'shapes')}")
 
 
 def cmd_eval(args):
     """Top-1 and top-5 error of a checkpoint on a data split."""
-    import json
-
-    from . import data, recipe
-    from .train import evaluate, load_checkpoint
-
     checkpoint = load_checkpoint(args.checkpoint)
     config = dict(checkpoint["meta"]["config"])
     for key in ("dataset", "data_dir"):
@@ -188,11 +177,6 @@ def cmd_eval(args):
 
 def cmd_plot(args):
     """Draw curves.png, filters.png (and neighbours.png) of a run folder."""
-    import os
-
-    from . import data, recipe
-    from .train import load_checkpoint
-
     checkpoint = load_checkpoint(os.path.join(args.run_dir, "checkpoint.npz"))
     config = checkpoint["meta"]["config"]
     model = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
@@ -211,8 +195,6 @@ MODELS = {
 
 def cmd_summary(args):
     """Print a model's layers: output shapes, parameters and multiply-adds per image."""
-    from . import models
-
     name, input_shape = MODELS[args.model]
     kwargs = {"towers": args.towers} if args.towers != 1 else {}
     if args.towers != 1 and args.model == "figure1_net":
@@ -252,7 +234,6 @@ def build_parser():
                          help="alexnet only: 227 (default) or the paper's 224")
     summary.set_defaults(run=cmd_summary)
 
-    from .recipe import DATASETS
     train = commands.add_parser("train", help=cmd_train.__doc__, description=cmd_train.__doc__)
     train.add_argument("--model", choices=sorted(MODELS), help="default alexnet_cifar")
     train.add_argument("--dataset", choices=DATASETS, help="default shapes (built in)")

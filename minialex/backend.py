@@ -124,8 +124,14 @@ def get_array_module(*arrays):
 def device_of(x):
     """The :class:`Device` an array lives on (``cpu`` for NumPy arrays and Python values)."""
     if cupy is not None and isinstance(x, cupy.ndarray):
-        return Device(f"cuda:{x.device.id}")
-    return Device("cpu")
+        return _named_device(f"cuda:{x.device.id}")
+    return _named_device("cpu")
+
+
+@functools.lru_cache(maxsize=None)
+def _named_device(name):
+    # Every layer call asks for its input's device: parse the name and query CUDA once.
+    return Device(name)
 
 
 def on_input_device(method):

@@ -65,8 +65,8 @@ def make_shapes(n, size=32, seed=0):
     lies (nearly) inside the image; background colour uniform in [0, 0.5] in each RGB channel;
     foreground colour the background plus 0.3-0.5 in each channel, so the shape is lighter by at
     least 30% of the range in every channel (see the module docstring for why); then Gaussian
-    pixel noise (std 4%). The same ``(n, size, seed)``
-    always gives the same images; ``seed`` is anything ``numpy.random.default_rng`` accepts.
+    pixel noise (std 4%). The same ``(n, size, seed)`` always gives the same images; ``seed`` is
+    anything ``numpy.random.default_rng`` accepts.
     """
     if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 0:
         raise ValueError(f"make_shapes: n must be a non-negative integer, got {n!r}")

@@ -55,17 +55,22 @@ def test_images_use_the_whole_range_with_contrast():
     assert ((spread.max(axis=2) - spread.min(axis=2)) > 60).all()
 
 
+def border_colour(x):
+    """(N, 3): the median colour of each image's outermost pixels, its background."""
+    border = numpy.concatenate([x[:, :, 0], x[:, :, -1], x[:, :, :, 0], x[:, :, :, -1]], axis=2)
+    return numpy.median(border, axis=2)
+
+
 def test_shape_is_lighter_than_its_background_in_every_channel():
     # One sign of contrast (the module docstring says why): the shape's pixels, those far from
     # the colour of the image's border, are 30-50% of the range lighter in every channel.
     images, _ = make_shapes(200, seed=5)
-    x = images.reshape(200, 3, -1).astype(numpy.float64) / 255
-    border = numpy.concatenate([images[:, :, 0], images[:, :, -1], images[:, :, :, 0],
-                                images[:, :, :, -1]], axis=2) / 255
-    background = numpy.median(border, axis=2)                                  # (200, 3)
-    in_shape = numpy.abs(x - background[:, :, None]).sum(axis=1) > 0.6          # (200, 1024)
-    assert in_shape.sum(axis=1).min() > 20
-    shape_colour = (x * in_shape[:, None]).sum(axis=2) / in_shape.sum(axis=1)[:, None]
+    x = images.astype(numpy.float64) / 255                                     # (200, 3, 32, 32)
+    background = border_colour(x)                                              # (200, 3)
+    in_shape = numpy.abs(x - background[:, :, None, None]).sum(axis=1) > 0.6    # (200, 32, 32)
+    pixels = in_shape.sum(axis=(1, 2))
+    assert pixels.min() > 20
+    shape_colour = (x * in_shape[:, None]).sum(axis=(2, 3)) / pixels[:, None]
     lift = shape_colour - background
     assert lift.min() > 0.25 and lift.max() < 0.55
     assert 0.0 <= background.min() and background.max() < 0.55
@@ -74,8 +79,7 @@ def test_shape_is_lighter_than_its_background_in_every_channel():
 def foreground_spectrum(images):
     """Translation-invariant, colour-invariant features: |FFT| of the foreground mask."""
     x = images.astype(numpy.float32) / 255
-    border = numpy.concatenate([x[:, :, 0], x[:, :, -1], x[:, :, :, 0], x[:, :, :, -1]], axis=2)
-    background = numpy.median(border, axis=2)[:, :, None, None]
+    background = border_colour(x)[:, :, None, None]
     mask = (numpy.abs(x - background).sum(axis=1) > 0.45).astype(numpy.float32)
     features = numpy.abs(numpy.fft.rfft2(mask)).reshape(len(x), -1)
     return features / (numpy.linalg.norm(features, axis=1, keepdims=True) + 1e-9)

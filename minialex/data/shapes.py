@@ -11,8 +11,8 @@ channel, a shape's edges could be any of eight colour polarities, and an eight-l
 normalisation (``alexnet_cifar``) first had to grow polarity-free edge detectors before any class
 could be told apart. It sat at chance for hundreds of updates (loss 2.28 after 150 updates of 32
 images, where with lighter shapes it is 1.5 and falling; PyTorch, started from the same weights
-on the same batches, sat there too). One sign of contrast keeps the task about shape and lets the
-built-in run finish in minutes.
+on the same batches, sat there too, both without dropout in that comparison). One sign of
+contrast keeps the task about shape and lets the built-in run finish in minutes.
 
 Everything is vectorised: each image gets normalised coordinates ``(u, v)`` relative to its
 shape's centre and radius, over a grid covering the whole batch, and each class is one boolean

@@ -7,11 +7,10 @@ import sys
 
 import numpy
 
-from . import __version__, data, models, recipe, viz
+from . import __version__, data, recipe, viz
 from .backend import Device, to_device
 from .gradcheck import gradcheck, standard_cases
-from .optim import SGD, ConstantLR, PlateauLR, StepLR
-from .recipe import DATASETS
+from .recipe import CHOICES, DATASETS, MODELS
 from .train import Trainer, evaluate, load_checkpoint
 
 
@@ -54,7 +53,7 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
     written = [viz.plot_curves(os.path.join(run_dir, "history.csv"),
                                os.path.join(run_dir, "curves.png"))]
     state = model.state_dict()
-    towers = 1 if config["model"] == "figure1_net" else 2   # conv2's groups split conv1 in two
+    towers = max(MODELS[config["model"]].towers)   # conv2's groups split conv1 in two
     written.append(viz.plot_filters(state["conv1.weight"], os.path.join(run_dir, "filters.png"),
                                     towers=towers))
     if neighbours:
@@ -89,7 +88,9 @@ def cmd_train(args):
         out = args.out or _default_out(given)
         checkpoint = load_checkpoint(os.path.join(out, "checkpoint.npz"))
         saved = checkpoint["meta"]["config"]
-        config = {**saved, **({"epochs": args.epochs} if args.epochs else {})}
+        config = recipe.complete({**{k: v for k, v in saved.items() if k in recipe.DEFAULTS},
+                                  **({"epochs": args.epochs} if args.epochs else {})})
+        config["num_classes"] = saved.get("num_classes")
     else:
         config = recipe.complete(given)
         out = args.out or _default_out(config)
@@ -99,24 +100,11 @@ def cmd_train(args):
     preprocess = data.Preprocess.from_dict(checkpoint["preprocess"]) if checkpoint else \
         recipe.fit_preprocess(config, images[train_idx])
     model = recipe.build_model(config, len(classes))
-    device = config["devices"][0] if config["towers"] == 2 and config["devices"] else (
-        "cpu" if config["towers"] == 2 else config["device"])
-    train_loader = data.Loader(images[train_idx], labels[train_idx], config["batch_size"],
-                               shuffle=True, seed=config["seed"], transform=preprocess,
-                               device=device)
-    val_loader = None
-    if len(val_idx):
-        transform = recipe.ten_crop_transform(preprocess) if config["ten_crop"] else \
-            preprocess.test
-        val_loader = data.Loader(images[val_idx], labels[val_idx], config["batch_size"],
-                                 shuffle=False, transform=transform, device=device)
-    optimizer = SGD(model, config["lr"], config["momentum"], config["weight_decay"])
-    schedule = {"plateau": lambda: PlateauLR(config["lr"], patience=config["patience"]),
-                "step": lambda: StepLR(config["lr"], step_size=max(1, config["epochs"] // 3)),
-                "constant": lambda: ConstantLR(config["lr"])}[config["schedule"]]()
-    trainer = Trainer(model, optimizer, schedule, train_loader, val_loader, out, config=config,
-                      preprocess=preprocess, ten_crop=config["ten_crop"],
-                      progress=not args.no_progress)
+    train_loader, val_loader = recipe.make_loaders(config, images, labels, train_idx, val_idx,
+                                                   preprocess)
+    trainer = Trainer(model, recipe.make_optimizer(config, model), recipe.make_schedule(config),
+                      train_loader, val_loader, out, config=config, preprocess=preprocess,
+                      ten_crop=config["ten_crop"], progress=not args.no_progress)
     if checkpoint:
         trainer.resume()
         print(f"resuming {out} after epoch {trainer.epoch}")
@@ -130,7 +118,8 @@ def cmd_train(args):
         return 130                                  # interrupted; the checkpoint is saved
     test_images, test_labels, _ = recipe.load_split(config, "test")
     test = evaluate(model, data.Loader(test_images, test_labels, config["batch_size"],
-                                       shuffle=False, transform=preprocess.test, device=device))
+                                       shuffle=False, transform=preprocess.test,
+                                       device=recipe.input_device(config)))
     print(f"test: top-1 error {100 * test['top1_error']:.2f}%, top-5 error "
           f"{100 * test['top5_error']:.2f}% on {test['n']} images "
           f"(accuracy {100 * (1 - test['top1_error']):.2f}%)")
@@ -146,7 +135,7 @@ def _default_out(config):
 def cmd_eval(args):
     """Top-1 and top-5 error of a checkpoint on a data split."""
     checkpoint = load_checkpoint(args.checkpoint)
-    config = dict(checkpoint["meta"]["config"])
+    config = _saved_config(checkpoint)
     for key in ("dataset", "data_dir"):
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
@@ -178,7 +167,7 @@ def cmd_eval(args):
 def cmd_plot(args):
     """Draw curves.png, filters.png (and neighbours.png) of a run folder."""
     checkpoint = load_checkpoint(os.path.join(args.run_dir, "checkpoint.npz"))
-    config = checkpoint["meta"]["config"]
+    config = _saved_config(checkpoint)
     model = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
     model.load_state_dict(checkpoint["model"])
     _run_artefacts(args.run_dir, model, config, data.Preprocess.from_dict(checkpoint["preprocess"]),
@@ -186,23 +175,31 @@ def cmd_plot(args):
     return 0
 
 
-MODELS = {
-    "alexnet": ("alexnet", (3, 227, 227)),
-    "alexnet_cifar": ("alexnet_cifar", (3, 32, 32)),
-    "figure1_net": ("figure1_net", (3, 32, 32)),
-}
+def _saved_config(checkpoint):
+    """The config a checkpoint was trained with, completed with today's defaults for any key
+    an older minialex did not save (their values are the ones it used)."""
+    saved = checkpoint["meta"]["config"]
+    config = recipe.complete({k: v for k, v in saved.items()
+                              if k in recipe.DEFAULTS and k != "num_classes"})
+    config["num_classes"] = saved["num_classes"]
+    return config
 
 
 def cmd_summary(args):
     """Print a model's layers: output shapes, parameters and multiply-adds per image."""
-    name, input_shape = MODELS[args.model]
+    entry = MODELS[args.model]
+    size = entry.input_size
     kwargs = {"towers": args.towers} if args.towers != 1 else {}
-    if args.towers != 1 and args.model == "figure1_net":
-        raise ValueError("figure1_net has one tower")
-    if args.model == "alexnet" and args.input_size:
-        kwargs["input_size"] = args.input_size
-        input_shape = (3, args.input_size, args.input_size)
-    model = getattr(models, name)(**kwargs)
+    if args.towers not in entry.towers:
+        raise ValueError(f"{args.model} has one tower (--towers 1)")
+    if args.input_size:
+        if args.model != "alexnet":
+            raise ValueError("--input-size applies to alexnet only")
+        kwargs["input_size"] = size = args.input_size
+    if args.norm:
+        kwargs["norm"] = args.norm
+    model = entry.build(**kwargs)
+    input_shape = (3, size, size)
     print(f"{args.model}, input {input_shape}" + (f", {args.towers} towers" if args.towers > 1
                                                   else ""))
     model.summary(input_shape)
@@ -232,6 +229,8 @@ def build_parser():
     summary.add_argument("--towers", type=int, choices=(1, 2), default=1)
     summary.add_argument("--input-size", type=int, choices=(224, 227), default=None,
                          help="alexnet only: 227 (default) or the paper's 224")
+    summary.add_argument("--norm", choices=CHOICES["norm"],
+                         help="lrn (the model's default but figure1_net's), batchnorm or none")
     summary.set_defaults(run=cmd_summary)
 
     train = commands.add_parser("train", help=cmd_train.__doc__, description=cmd_train.__doc__)
@@ -243,11 +242,11 @@ def build_parser():
     train.add_argument("--epochs", type=int)
     train.add_argument("--batch-size", dest="batch_size", type=int, help="default 128")
     train.add_argument("--lr", type=float, help="initial learning rate (default 0.01)")
-    train.add_argument("--schedule", choices=("plateau", "step", "constant"),
-                       help="plateau (default): divide by 10 when validation stops improving")
+    for key, text in recipe.CHOICE_HELP.items():        # the run's choices, one flag each
+        train.add_argument(recipe.flag(key), choices=CHOICES[key], help=text,
+                           type=int if key == "towers" else str)
     train.add_argument("--seed", type=int)
     train.add_argument("--device", help="cpu (default) or cuda:N")
-    train.add_argument("--towers", type=int, choices=(1, 2))
     train.add_argument("--devices", type=_devices, help="two towers' devices, e.g. cuda:0,cuda:1")
     train.add_argument("--val-fraction", dest="val_fraction", type=float,
                        help="held-out part of the training set (default 0.1)")

@@ -22,26 +22,37 @@ epoch it was falling again. We keep the paper's rule, as §5 states it.
 
 import numpy
 
-from .backend import asnumpy, get_array_module, to_device
-from .threads import parallel
+from .backend import asnumpy, device_of, get_array_module, to_device
+from .kernels import sgd as kernels
+from .validate import choice
+
+FORMS = {"paper": kernels.paper_update, "pytorch": kernels.pytorch_update}
 
 
 class SGD:
-    """``SGD(model, lr=0.01, momentum=0.9, weight_decay=5e-4)``: the update rule of §5.
+    """``SGD(model, lr=0.01, momentum=0.9, weight_decay=5e-4, form="paper")``: §5's update rule.
 
     ``step()`` applies one update to every parameter from the gradients of the last
-    ``model.backward``: ``v = momentum*v - weight_decay*lr*w - lr*grad``, ``w = w + v``, in
-    place (parameters and velocities keep their arrays). The velocities start at zero.
-    ``state_dict()`` holds them keyed like the model's state dict, so a checkpoint resumes
-    exactly, on either tower layout.
+    ``model.backward``, in place (parameters and velocities keep their arrays); the velocities
+    start at zero. ``form`` chooses where the learning rate sits:
+
+    * ``"paper"`` (§5): ``v = momentum*v - weight_decay*lr*w - lr*grad``, ``w = w + v``;
+    * ``"pytorch"`` (``torch.optim.SGD``): ``v = momentum*v + grad + weight_decay*w``,
+      ``w = w - lr*v``.
+
+    They take the same steps while ``lr`` is constant and differ after it changes (the module
+    docstring says how). Buffers (BatchNorm's running statistics) are not parameters and are
+    never touched. ``state_dict()`` holds the velocities keyed like the model's state dict, so
+    a checkpoint resumes exactly, on either tower layout.
     """
 
-    def __init__(self, model, lr=0.01, momentum=0.9, weight_decay=5e-4):
+    def __init__(self, model, lr=0.01, momentum=0.9, weight_decay=5e-4, form="paper"):
         for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
             if not value >= 0:
                 raise ValueError(f"SGD: {name} must be >= 0, got {value!r}")
         self.model, self.lr = model, float(lr)
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
+        self.form = choice(form, "form", "SGD", FORMS)
         self.velocity = {}      # (key, piece index) -> array beside the parameter
 
     def _pieces(self):
@@ -54,16 +65,18 @@ class SGD:
             w, grad = layer.params[name], layer.grads.get(name)
             if grad is None:
                 raise RuntimeError(f"SGD: no gradient for {key}: call model.backward first")
-            xp = get_array_module(w)
             v = self.velocity.get((key, index))
             if v is None:
-                v = self.velocity[(key, index)] = xp.zeros_like(w)
-            _update(xp, w, v, grad, w.dtype.type(self.lr), w.dtype.type(self.momentum),
-                    w.dtype.type(self.weight_decay))
+                with device_of(w):
+                    v = self.velocity[(key, index)] = get_array_module(w).zeros_like(w)
+            FORMS[self.form](w, v, grad, w.dtype.type(self.lr), w.dtype.type(self.momentum),
+                             w.dtype.type(self.weight_decay))
 
     def state_dict(self):
-        """``{"lr": ..., "momentum": ..., "weight_decay": ..., "velocity.<key>": array}``."""
-        state = {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay}
+        """``{"lr": ..., "momentum": ..., "weight_decay": ..., "form": ...,
+        "velocity.<key>": array}``."""
+        state = {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
+                 "form": self.form}
         for key, pieces in self.model.parameter_slots().items():
             parts = [self.velocity.get((key, i)) for i in range(len(pieces))]
             if all(p is not None for p in parts):
@@ -74,6 +87,7 @@ class SGD:
         """Restore what :meth:`state_dict` saved (velocities split over the towers)."""
         self.lr = float(state["lr"])
         self.momentum, self.weight_decay = float(state["momentum"]), float(state["weight_decay"])
+        self.form = choice(state.get("form", "paper"), "form", "SGD.load_state_dict", FORMS)
         velocity = {}
         for key, pieces in self.model.parameter_slots().items():
             saved = state.get(f"velocity.{key}")
@@ -92,22 +106,6 @@ class SGD:
                 velocity[(key, index)] = to_device(part, layer.device)
                 start += w.shape[0]
         self.velocity = velocity
-
-
-def _update(xp, w, v, grad, lr, momentum, weight_decay):
-    """v = momentum*v - weight_decay*lr*w - lr*grad; w += v; in place, split over the cores."""
-    w_flat, v_flat, g_flat = w.reshape(-1), v.reshape(-1), grad.reshape(-1)
-
-    def update(lo, hi):
-        step = w_flat[lo:hi] * weight_decay
-        step += g_flat[lo:hi]
-        step *= lr                                   # lr * (grad + weight_decay * w)
-        v_part = v_flat[lo:hi]
-        v_part *= momentum
-        v_part -= step
-        w_flat[lo:hi] += v_part
-
-    parallel(update, w_flat.size, xp)
 
 
 class ConstantLR:

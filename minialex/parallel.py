@@ -8,30 +8,17 @@ and fc8 for AlexNet) read both towers', which reach them through :class:`Crossin
 differentiable layer that moves arrays between devices. Its backward sends the gradient
 back the same way, and it counts every byte that crosses.
 
-How a one-tower layer table is split (``split_row``):
-
-* a layer with ``groups=2`` (conv2, conv4, conv5; LRN) becomes one ``groups=1`` layer per tower
-  on that tower's half of the channels: the paper's groups *are* the towers;
-* a layer that reads both towers (conv3, fc6, fc7) gets half the output channels per tower,
-  each reading the whole input; the first layer (conv1) likewise, from the image that every
-  tower receives;
-* a "gather" crossing (fc8) runs the whole layer on the first tower only;
-* parameter-free layers (ReLU, pooling, dropout, flatten) are copied into each tower.
-
-The result is the same function as the one-tower net with the same weights: ``state_dict()``
-has the same keys and shapes (the halves joined along the output axis), so checkpoints move
-freely between the two.
+How a one-tower layer table becomes the two towers' stages is decided in one place,
+``minialex.models.build`` (``split_row``); :class:`TwoTowers` runs the stages it is given.
+The two-tower model is the same function as the one-tower net with the same weights:
+``state_dict()`` has the same keys and shapes (the halves joined along the output axis), so
+checkpoints move freely between the two.
 """
 
 import math
 
-import numpy
-
-from .backend import Device, get_array_module, to_device
-from .im2col import Workspace
-from .layers import Conv2d, Linear, LocalResponseNorm
-from .model import Model, print_summary
-from .models.build import make_layer
+from .backend import Device, device_of, get_array_module, to_device
+from .sequential import Model, print_summary
 
 
 class Crossing:
@@ -88,33 +75,6 @@ class Crossing:
         return result
 
 
-def split_row(spec, crossing, first, towers):
-    """How one row of the one-tower table becomes per-tower layers: overridden arguments
-    for each tower, or None where the tower has no such layer (see the module docstring)."""
-    kw = spec.kwargs
-    if spec.cls is Conv2d:
-        if kw.get("groups", 1) == towers:
-            return [dict(in_channels=kw["in_channels"] // towers,
-                         out_channels=kw["out_channels"] // towers, groups=1)] * towers
-        if kw.get("groups", 1) != 1 or not (crossing or first):
-            raise ValueError(f"two towers: {spec.name} has groups={kw.get('groups', 1)} but is "
-                             "not in the crossings table: it would need the other tower's maps")
-    if spec.cls in (Conv2d, Linear):
-        out_key = "out_channels" if spec.cls is Conv2d else "out_features"
-        if crossing == "gather":
-            return [{}] + [None] * (towers - 1)
-        if spec.cls is Linear and not crossing:
-            raise ValueError(f"two towers: {spec.name} reads one tower only; name it in the "
-                             "crossings table")
-        return [{out_key: kw[out_key] // towers}] * towers
-    if spec.cls is LocalResponseNorm:
-        if kw.get("groups", 1) != towers:
-            raise ValueError(f"two towers: {spec.name} must have groups={towers}, one window "
-                             "range per tower")
-        return [dict(groups=1)] * towers
-    return [{}] * towers
-
-
 class TwoTowers(Model):
     """A network split over two devices (Figure 2); same interface as :class:`Sequential`.
 
@@ -124,33 +84,16 @@ class TwoTowers(Model):
     ``transfer_bytes``: ``{crossing: {"forward": bytes, "backward": bytes}}`` of the last pass.
     """
 
-    def __init__(self, specs, crossings, devices, dtype="float32", seed=None, init="paper"):
+    def __init__(self, stages, devices):
         devices = [Device(d) for d in ([devices] if isinstance(devices, str) else devices)]
         if len(devices) != 2:
             raise ValueError(f"two towers need two devices, got {[d.name for d in devices]}")
-        crossings = dict(crossings or {})
-        unknown = set(crossings) - {s.name for s in specs}
-        if unknown:
-            raise ValueError(f"two towers: crossings name layers the model lacks: {sorted(unknown)}")
-        rng = seed if isinstance(seed, numpy.random.Generator) else numpy.random.default_rng(seed)
+        for name, stage in stages:
+            if not isinstance(stage, Crossing) and len(stage) != len(devices):
+                raise ValueError(f"two towers: stage {name!r} has {len(stage)} layers, expected "
+                                 f"one per tower (None where a tower has none)")
         self.devices, self.training = devices, True
-        self.stages = []  # (name, Crossing) or (name, [layer, or None, per tower])
-        gathered = False
-        workspaces = [Workspace() for _ in devices]     # one per tower: see Conv2d
-        for index, spec in enumerate(specs):
-            mode = crossings.get(spec.name)
-            if mode:
-                self.stages.append((spec.name, Crossing(spec.name, devices, mode)))
-                gathered = gathered or mode == "gather"
-            # After a gather only the first tower computes.
-            overrides = split_row(spec, mode, index == 0, len(devices))
-            if gathered:
-                overrides = [overrides[0]] + [None] * (len(devices) - 1)
-            layers = [None if extra is None else
-                      make_layer(spec, init, dtype, rng, workspaces[tower], **extra)
-                      .to(devices[tower])
-                      for tower, extra in enumerate(overrides)]
-            self.stages.append((spec.name, layers))
+        self.stages = list(stages)  # (name, Crossing) or (name, [layer, or None, per tower])
 
     def layers(self):
         return [(f"{name}@{self.devices[t].name}", layer) for name, stage in self.stages
@@ -159,14 +102,15 @@ class TwoTowers(Model):
     def crossings(self):
         return [stage for _, stage in self.stages if isinstance(stage, Crossing)]
 
-    def parameter_slots(self):
+    def state_slots(self):
         slots = {}
         for name, stage in self.stages:
             if isinstance(stage, Crossing):
                 continue
             present = [layer for layer in stage if layer is not None]
-            for param in present[0].params:
-                slots[f"{name}.{param}"] = [(layer, param) for layer in present]
+            for group in ("params", "buffers"):
+                for key in getattr(present[0], group):
+                    slots[f"{name}.{key}"] = (group, [(layer, key) for layer in present])
         return slots
 
     @property
@@ -196,8 +140,9 @@ class TwoTowers(Model):
                 grads = [None if layer is None else layer.backward(g)
                          for layer, g in zip(stage, grads)]
         total = grads[0]
-        for g in grads[1:]:
-            total = total + to_device(g, self.devices[0])
+        with device_of(total):
+            for g in grads[1:]:
+                total = total + to_device(g, self.devices[0])
         return total
 
     def summary(self, input_shape, file=None):

@@ -1,7 +1,29 @@
-"""What a training run is made of, from one plain config dict: data, model, preprocessing.
+"""A training run from one plain config dict, and the two registries the CLI reads too.
 
 The config is saved in every checkpoint, so ``minialex eval`` and ``minialex plot`` rebuild
-exactly the model and the preprocessing a run used, from nothing but the checkpoint.
+exactly the model and the preprocessing a run used, from nothing but the checkpoint. Every
+choice a later experiment varies is one key with a few documented values (``None``: the
+model's or dataset's default, filled in by :func:`complete`):
+
+==============  ==========================================================================
+key             values
+==============  ==========================================================================
+``model``       a name in :data:`MODELS` ("alexnet", "alexnet_cifar", "figure1_net")
+``dataset``     a name in :data:`DATASETS` ("shapes", "cifar10", "tiny-imagenet", "imagefolder")
+``norm``        "lrn" (§3.3), "batchnorm" (not in the paper), "none"
+``activation``  "relu" (§3.1), "tanh"
+``pool``        "overlap" (3x3 windows, stride 2, §3.4), "nonoverlap" (2x2, stride 2)
+``init``        "paper" (§5: N(0, 0.01²), biases 1), "paper-zero-bias", "he"
+``sgd``         "paper" (§5's velocity form), "pytorch" (``torch.optim.SGD``'s)
+``dropout``     "paper" (§4.2), "inverted", "none"
+``augment``     "none", "crop-flip" (§4.1's crops and reflections), "crop-flip-pca" (+ PCA
+                lighting)
+``towers``      1, or 2 (the paper's two GPUs, Figure 2)
+==============  ==========================================================================
+
+and the run's settings: ``epochs``, ``batch_size``, ``lr``, ``momentum``, ``weight_decay``,
+``schedule`` ("plateau", "step", "constant"), ``patience``, ``seed``, ``device``, ``devices``,
+``val_fraction``, ``ten_crop``, ``limit``, ``data_dir``, ``download``.
 
 Image sizes (§4.1 scaled down): the paper stores 256x256 images and trains on 224 (here 227,
 see ``alexnet``) crops. The 32x32 nets keep that idea at their size: CIFAR-10 and Shapes
@@ -12,38 +34,134 @@ up to 4 pixels, the usual CIFAR recipe); Tiny ImageNet and image folders are res
 """
 
 import os
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy
 
 from . import data, models
+from .optim import FORMS, SGD, ConstantLR, PlateauLR, StepLR
+from .validate import choice
 
-MODELS = {"alexnet": models.alexnet, "alexnet_cifar": models.alexnet_cifar,
-          "figure1_net": models.figure1_net}
-DATASETS = ("shapes", "cifar10", "tiny-imagenet", "imagefolder")
-# (stored size, crop) for the 32x32 nets on each dataset, and for alexnet
-SMALL_SIZES = {"shapes": (40, 32), "cifar10": (40, 32), "tiny-imagenet": (36, 32),
-               "imagefolder": (36, 32)}
-ALEXNET_SIZES = (256, 227)
 SHAPES_TRAIN, SHAPES_TEST = 3000, 1000
+ALEXNET_SIZES = (256, 227)            # stored, crop
+
+
+# -- datasets ---------------------------------------------------------------------------------
+def _load_shapes(config, split, stored):
+    n = SHAPES_TRAIN if split == "train" else SHAPES_TEST
+    return data.load_shapes(split, n=n, seed=config["seed"])
+
+
+def _load_cifar10(config, split, stored):
+    root = config["data_dir"] or os.path.join(os.path.expanduser("~"), ".cache", "minialex")
+    return data.load_cifar10(root, split, download=config["download"])
+
+
+def _load_tiny_imagenet(config, split, stored):
+    return data.load_tiny_imagenet(config["data_dir"], "train" if split == "train" else "val",
+                                   size=stored)
+
+
+def _load_image_folder(config, split, stored):
+    folder = os.path.join(config["data_dir"], "train" if split == "train" else "val")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"imagefolder: expected {folder!r} holding one folder per "
+                                "class")
+    return data.load_image_folder(folder, size=stored)
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One entry of :data:`DATASETS`."""
+    description: str
+    load: Callable        # (config, "train" or "test", stored size) -> images, labels, classes
+    small_sizes: tuple    # (stored, crop) of its images for the 32x32 nets
+    epochs: int           # default number of epochs
+    needs_data_dir: bool  # --data-dir is required (unless it can be downloaded)
+    downloadable: bool = False
+    native_size: int = None   # the side its images have (None: any, rescaled on loading)
+
+
+DATASETS = {
+    "shapes": DatasetEntry("built-in generated shapes, 10 classes (no download)", _load_shapes,
+                      (40, 32), epochs=4, needs_data_dir=False, native_size=32),
+    "cifar10": DatasetEntry("CIFAR-10, the official python folder", _load_cifar10, (40, 32),
+                       epochs=30, needs_data_dir=True, downloadable=True, native_size=32),
+    "tiny-imagenet": DatasetEntry("Tiny ImageNet's layout (wnids.txt, train/, val/)",
+                             _load_tiny_imagenet, (36, 32), epochs=30, needs_data_dir=True),
+    "imagefolder": DatasetEntry("train/<class>/*.jpg and val/<class>/*.jpg", _load_image_folder,
+                           (36, 32), epochs=30, needs_data_dir=True),
+}
+
+
+# -- models -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelEntry:
+    """One entry of :data:`MODELS`."""
+    description: str
+    build: Callable
+    input_size: int               # the side of the images it takes
+    defaults: dict                # lr, batch_size and the choices it makes by default
+    towers: tuple = (1, 2)
+    options: tuple = ("norm", "activation", "pool", "dropout")   # config keys it takes
+
+
+MODELS = {
+    "alexnet": ModelEntry("AlexNet as in the paper (§3.5, Figure 2), 227x227 inputs",
+                     models.alexnet, 227,
+                     {"lr": 0.01, "batch_size": 128, "init": "paper", "norm": "lrn",
+                      "dropout": "paper"}),
+    "alexnet_cifar": ModelEntry("AlexNet's eight layers sized for 32x32 images", models.alexnet_cifar,
+                           32, {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "lrn",
+                                "dropout": "paper"}),
+    "figure1_net": ModelEntry("Figure 1's four-layer CIFAR-10 net", models.figure1_net, 32,
+                         {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "none",
+                          "dropout": "none"},
+                         towers=(1,), options=("norm", "activation", "pool")),
+}
+
+# The built-in quick run: only 2,700 small images, so smaller steps, and more of them (85 an
+# epoch instead of 21), let the eight-layer net learn Shapes within the few minutes it is meant
+# to take.
+QUICK_RUN = {"batch_size": 32, "lr": 0.02}
+
+# -- the config -------------------------------------------------------------------------------
+AUGMENTS = ("none", "crop-flip", "crop-flip-pca")
+SCHEDULES = ("plateau", "step", "constant")
+CHOICES = {"norm": models.NORMS, "activation": tuple(models.ACTIVATIONS),
+           "pool": tuple(models.POOLS), "init": models.INITS, "sgd": tuple(FORMS),
+           "dropout": models.DROPOUTS, "augment": AUGMENTS, "towers": (1, 2),
+           "schedule": SCHEDULES}
+
+CHOICE_HELP = {
+    "norm": "lrn (§3.3; the default, figure1_net: none), batchnorm (not in the paper) or none",
+    "activation": "relu (§3.1, default) or tanh",
+    "pool": "overlap (3x3 windows at stride 2, §3.4, default) or nonoverlap (2x2 at stride 2)",
+    "init": "paper (§5; alexnet's default), paper-zero-bias or he (the small nets' default)",
+    "sgd": "paper (§5's update rule, default) or pytorch (its velocity form)",
+    "dropout": "paper (§4.2, default), inverted or none",
+    "augment": "crop-flip-pca (§4.1, default), crop-flip or none",
+    "towers": "1 (default) or 2: the paper's two GPUs (Figure 2)",
+    "schedule": "plateau (default): divide by 10 when validation stops improving; step: every "
+                "third of the run; constant",
+}
 
 DEFAULTS = {
     "model": "alexnet_cifar", "dataset": "shapes", "data_dir": None, "download": False,
     "epochs": None, "batch_size": None, "lr": None, "momentum": 0.9, "weight_decay": 5e-4,
     "schedule": "plateau", "patience": 3, "seed": 0, "device": "cpu", "towers": 1,
-    "devices": None, "val_fraction": 0.1, "ten_crop": False, "init": None,
+    "devices": None, "val_fraction": 0.1, "ten_crop": False,
+    "norm": None, "activation": "relu", "pool": "overlap", "init": None, "sgd": "paper",
+    "dropout": None, "augment": "crop-flip-pca",
     "num_classes": None,    # filled in from the data
     "limit": None,          # use only the first N images of each split (quick runs, tests)
 }
-# Per model, so that `minialex train` works out of the box (He init for the small nets,
-# the paper's for alexnet); epochs default per dataset.
-MODEL_DEFAULTS = {"alexnet": {"lr": 0.01, "init": "paper", "batch_size": 128},
-                  "alexnet_cifar": {"lr": 0.01, "init": "he", "batch_size": 128},
-                  "figure1_net": {"lr": 0.01, "init": "he", "batch_size": 128}}
-EPOCHS = {"shapes": 4, "cifar10": 30, "tiny-imagenet": 30, "imagefolder": 30}
-# The built-in quick run: only 2,700 small images, so smaller steps, and more of them (85 an
-# epoch instead of 21), let the eight-layer net learn Shapes within the few minutes it is meant
-# to take (measured: 0.7% validation error after four epochs, 340 updates).
-QUICK_RUN = {"batch_size": 32, "lr": 0.02}
+
+
+def flag(key):
+    """The command-line flag of a config key: ``batch_size`` -> ``--batch-size``."""
+    return "--" + key.replace("_", "-")
 
 
 def complete(config):
@@ -52,59 +170,49 @@ def complete(config):
     if unknown:
         raise ValueError(f"unknown config keys: {unknown}")
     full = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
-    if full["model"] not in MODELS:
-        raise ValueError(f"--model must be one of {sorted(MODELS)}, got {full['model']!r}")
-    if full["dataset"] not in DATASETS:
-        raise ValueError(f"--dataset must be one of {list(DATASETS)}, got {full['dataset']!r}")
-    if full["dataset"] in ("tiny-imagenet", "imagefolder") or \
-            (full["dataset"] == "cifar10" and not full["download"]):
-        if not full["data_dir"]:
-            raise ValueError(f"--dataset {full['dataset']} needs --data-dir (the folder that "
-                             "holds it)" + (" or --download" if full["dataset"] == "cifar10"
-                                             else ""))
-    for key, value in MODEL_DEFAULTS[full["model"]].items():
+    choice(full["model"], "model", flag("model"), MODELS)
+    choice(full["dataset"], "dataset", flag("dataset"), DATASETS)
+    model, dataset = MODELS[full["model"]], DATASETS[full["dataset"]]
+    for key, value in {**model.defaults, **(QUICK_RUN if full["dataset"] == "shapes" else {})
+                       }.items():
         if config.get(key) is None:
             full[key] = value
-    if full["dataset"] == "shapes":
-        for key, value in QUICK_RUN.items():
-            if config.get(key) is None:
-                full[key] = value
     if config.get("epochs") is None:
-        full["epochs"] = EPOCHS[full["dataset"]]
-    if full["model"] == "alexnet" and full["dataset"] in ("shapes", "cifar10"):
-        raise ValueError("alexnet takes 227x227 images: use alexnet_cifar or figure1_net for "
-                         f"{full['dataset']}'s 32x32 images")
-    if full["model"] == "figure1_net" and full["towers"] != 1:
-        raise ValueError("figure1_net has one tower")
+        full["epochs"] = dataset.epochs
+    for key, values in CHOICES.items():
+        if full[key] not in values:
+            raise ValueError(f"{flag(key)} must be one of {list(values)}, got {full[key]!r}")
+    if dataset.needs_data_dir and not full["data_dir"] and not \
+            (dataset.downloadable and full["download"]):
+        raise ValueError(f"{flag('dataset')} {full['dataset']} needs {flag('data_dir')} (the "
+                         "folder that holds it)" + (" or --download" if dataset.downloadable
+                                                    else ""))
+    if dataset.native_size is not None and dataset.native_size < model.input_size:
+        raise ValueError(f"{full['model']} takes {model.input_size}x{model.input_size} images: "
+                         f"use alexnet_cifar or figure1_net for {full['dataset']}'s "
+                         f"{dataset.native_size}x{dataset.native_size} images")
+    if full["towers"] not in model.towers:
+        raise ValueError(f"{full['model']} has one tower (--towers 1)")
+    if "dropout" not in model.options and full["dropout"] != "none":
+        raise ValueError(f"{full['model']} has no dropout layers: --dropout must be none")
     if not 0 <= full["val_fraction"] < 1:
         raise ValueError(f"--val-fraction must be in [0, 1), got {full['val_fraction']}")
     return full
 
 
+# -- what the config makes --------------------------------------------------------------------
 def image_sizes(config):
-    return ALEXNET_SIZES if config["model"] == "alexnet" else SMALL_SIZES[config["dataset"]]
+    """(stored side, crop side) of the run's images."""
+    if MODELS[config["model"]].input_size == 227:
+        return ALEXNET_SIZES
+    return DATASETS[config["dataset"]].small_sizes
 
 
 def load_split(config, split):
     """``(images uint8 (N, 3, S, S), labels, class names)`` of the dataset's "train" or "test"
     split ("test": CIFAR's test_batch, Tiny ImageNet's val, Shapes' test), at the stored size."""
-    name, root = config["dataset"], config["data_dir"]
     stored, _ = image_sizes(config)
-    if name == "shapes":
-        n = SHAPES_TRAIN if split == "train" else SHAPES_TEST
-        images, labels, classes = data.load_shapes(split, n=n, seed=config["seed"])
-    elif name == "cifar10":
-        root = root or os.path.join(os.path.expanduser("~"), ".cache", "minialex")
-        images, labels, classes = data.load_cifar10(root, split, download=config["download"])
-    elif name == "tiny-imagenet":
-        images, labels, classes = data.load_tiny_imagenet(
-            root, "train" if split == "train" else "val", size=stored)
-    else:
-        folder = os.path.join(root, "train" if split == "train" else "val")
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"imagefolder: expected {folder!r} holding one folder per "
-                                    "class")
-        images, labels, classes = data.load_image_folder(folder, size=stored)
+    images, labels, classes = DATASETS[config["dataset"]].load(config, split, stored)
     if config.get("limit"):
         images, labels = images[:config["limit"]], labels[:config["limit"]]
     if images.shape[-1] < stored:   # 32x32 sets: pad to the stored size, crops move them
@@ -115,29 +223,71 @@ def load_split(config, split):
 
 def build_model(config, num_classes, towers=None, device=None):
     """The config's model; ``towers``/``device`` override the config (eval uses one tower)."""
+    entry = MODELS[config["model"]]
     towers = config["towers"] if towers is None else towers
-    kwargs = {"num_classes": num_classes, "init": config["init"], "seed": config["seed"]}
-    if config["model"] != "figure1_net":
+    kwargs = {"num_classes": num_classes, "init": config["init"], "seed": config["seed"],
+              **{key: config[key] for key in entry.options}}
+    if entry.towers == (1,):
+        kwargs["device"] = device or config["device"]
+    else:
         kwargs["towers"] = towers
         kwargs["devices"] = (config["devices"] or ("cpu:0", "cpu:1")) if towers == 2 \
             else (device or config["device"])
-    model = MODELS[config["model"]](**kwargs)
-    if config["model"] == "figure1_net" and (device or config["device"]) != "cpu":
-        model.to(device or config["device"])
-    return model
+    return entry.build(**kwargs)
+
+
+def input_device(config):
+    """Where the batches go: the first tower's device."""
+    if config["towers"] == 2:
+        return (config["devices"] or ["cpu:0"])[0]
+    return config["device"]
 
 
 def fit_preprocess(config, train_images):
-    """§4.1 on the training images: per-pixel mean, PCA lighting, crops and reflections.
+    """§4.1 on the training images: the per-pixel mean, and what ``augment`` asks for:
+    random crops and reflections ("crop-flip"), plus PCA lighting ("crop-flip-pca"); "none"
+    trains on centre crops.
 
     The small He-initialised nets also divide by the pixels' standard deviation (He et al.'s
-    initialisation assumes inputs of unit variance); alexnet keeps the paper's raw scale.
+    initialisation assumes inputs of unit variance); the paper's init keeps the raw scale.
     """
     _, crop = image_sizes(config)
-    scale = 1.0 if config["init"] == "paper" else \
+    scale = 1.0 if config["init"] != "he" else \
         float(1.0 / max(train_images[:2000].astype(numpy.float32).std(), 1.0))
-    return data.Preprocess.fit(train_images, crop_size=crop, flip=True, pca=True, mean="pixel",
-                               scale=scale)
+    augment = config["augment"]
+    return data.Preprocess.fit(train_images, crop_size=crop, random_crop=augment != "none",
+                               flip=augment != "none", pca=augment == "crop-flip-pca",
+                               mean="pixel", scale=scale)
+
+
+def make_loaders(config, images, labels, train_idx, val_idx, preprocess):
+    """The training loader (shuffled, augmented) and the validation loader (None when the run
+    keeps no validation images)."""
+    device = input_device(config)
+    train = data.Loader(images[train_idx], labels[train_idx], config["batch_size"], shuffle=True,
+                        seed=config["seed"], transform=preprocess, device=device)
+    if not len(val_idx):
+        return train, None
+    transform = ten_crop_transform(preprocess) if config["ten_crop"] else preprocess.test
+    val = data.Loader(images[val_idx], labels[val_idx], config["batch_size"], shuffle=False,
+                      transform=transform, device=device)
+    return train, val
+
+
+def make_optimizer(config, model):
+    """§5's SGD (or PyTorch's form of it, ``sgd``) with the config's rate, momentum and decay."""
+    return SGD(model, config["lr"], config["momentum"], config["weight_decay"],
+               form=config["sgd"])
+
+
+def make_schedule(config):
+    """``plateau`` (§5: divide by 10 when validation stops improving), ``step`` (divide by 10
+    every third of the run) or ``constant``."""
+    if config["schedule"] == "plateau":
+        return PlateauLR(config["lr"], patience=config["patience"])
+    if config["schedule"] == "step":
+        return StepLR(config["lr"], step_size=max(1, config["epochs"] // 3))
+    return ConstantLR(config["lr"])
 
 
 def ten_crop_transform(preprocess):

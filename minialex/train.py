@@ -5,13 +5,14 @@ over the training loader, measures the validation errors after each epoch, lets 
 set the next learning rate, and writes into ``out_dir``:
 
 * ``history.csv``: one row per epoch (rewritten whole each epoch, atomically);
-* ``checkpoint.npz``: everything needed to continue (weights, the optimizer's velocities,
-  the schedule, the epoch, the dropout layers' random streams, the config and the
-  preprocessing), written to a temporary file and renamed, so a crash never leaves a
-  half-written checkpoint.
+* ``checkpoint.npz``: everything needed to continue (weights and buffers, the optimizer's
+  velocities, the schedule, the epoch, the config and the preprocessing), written to a
+  temporary file and renamed, so a crash never leaves a half-written checkpoint.
 
-Resuming restores all of it: the loaders' order and augmentation depend only on (seed,
-epoch, batch), so training 2 epochs straight and 1 + resume + 1 give bit-identical weights.
+Resuming restores all of it. Nothing random needs saving: the loaders' order and augmentation
+depend only on (seed, epoch, batch), and the dropout masks on (seed, layer, step), where the
+step ``epoch * batches_per_epoch + batch`` is set on the model before each batch. So training 2
+epochs straight and 1 + resume + 1 give bit-identical weights.
 A loss that becomes NaN or infinite stops training with a message; the checkpoint on disk is
 then still the last good one. Ctrl-C writes a checkpoint and returns cleanly: resuming
 reruns the interrupted epoch from its start, with the weights it had reached.
@@ -25,10 +26,11 @@ import os
 import time
 
 import numpy
+from tqdm import tqdm
 
 from .backend import asnumpy
 from .files import atomic_write
-from .layers import Dropout, SoftmaxCrossEntropy
+from .layers import SoftmaxCrossEntropy
 
 HISTORY_FIELDS = ["epoch", "lr", "train_loss", "train_top1", "val_loss", "val_top1", "val_top5",
                   "seconds", "images_per_second"]
@@ -105,6 +107,7 @@ class Trainer:
         loss_sum, wrong, seen, start = 0.0, 0.0, 0, time.perf_counter()
         try:
             for batch, (x, y) in enumerate(self.train_loader):
+                self.model.set_step(self.epoch * len(self.train_loader) + batch)
                 logits = self.model.forward(x)
                 loss = float(self.loss.forward(logits, y))
                 if not math.isfinite(loss):
@@ -177,7 +180,6 @@ class Trainer:
             "optimizer": {k: v for k, v in optim_state.items() if not k.startswith("velocity.")},
             "schedule": {"class": type(self.schedule).__name__,
                          "state": self.schedule.state_dict()},
-            "dropout": [layer.state() for layer in self._dropouts()],
             "history": self.history,
             "config": self.config,
         }
@@ -187,22 +189,18 @@ class Trainer:
                            for k, v in self.preprocess.to_dict().items()})
         atomic_write(self.checkpoint_path, lambda f: numpy.savez(f, **arrays))
 
-    def _dropouts(self):
-        return [layer for _, layer in self.model.layers() if isinstance(layer, Dropout)]
-
     def resume(self, path=None):
-        """Continue from a checkpoint written by :meth:`save_checkpoint`."""
+        """Continue from a checkpoint written by :meth:`save_checkpoint`.
+
+        The model must be built as the run's was, the same layers and seed (the config in the
+        checkpoint rebuilds it): the weights, buffers and velocities come from the checkpoint,
+        the dropout masks from the seed and the step.
+        """
         checkpoint = load_checkpoint(path or self.checkpoint_path)
         self.model.load_state_dict(checkpoint["model"])
         meta = checkpoint["meta"]
         self.optimizer.load_state_dict({**meta["optimizer"], **checkpoint["optim"]})
         self.schedule.load_state_dict(meta["schedule"]["state"])
-        dropouts = self._dropouts()
-        if len(dropouts) != len(meta["dropout"]):
-            raise ValueError(f"checkpoint has {len(meta['dropout'])} dropout streams, the model "
-                             f"{len(dropouts)} dropout layers")
-        for layer, state in zip(dropouts, meta["dropout"]):
-            layer.set_state(state)
         self.epoch, self.history = int(meta["epoch"]), list(meta["history"])
         return self
 
@@ -230,16 +228,10 @@ def load_checkpoint(path):
 
 
 class _progress:
-    """A tqdm bar when asked and available; otherwise nothing."""
+    """A tqdm bar when asked for; otherwise nothing."""
 
     def __init__(self, total, desc, enabled):
-        self.bar = None
-        if enabled:
-            try:
-                from tqdm import tqdm
-                self.bar = tqdm(total=total, desc=desc, unit="batch", leave=False)
-            except ImportError:
-                pass
+        self.bar = tqdm(total=total, desc=desc, unit="batch", leave=False) if enabled else None
 
     def update(self, n, **stats):
         if self.bar is not None:

@@ -56,23 +56,3 @@ def device(request):
 def rng():
     """A fresh, fixed-seed generator per test, so every test is reproducible on its own."""
     return numpy.random.default_rng(20121203)
-
-
-@pytest.fixture
-def check_dtype_and_inputs(device, rng):
-    """``check(layer, shape, dtype)``: forward and backward keep ``dtype`` and the shape, and
-    write into neither the input nor the upstream gradient."""
-    from minialex import asnumpy, to_device
-
-    def check(layer, shape, dtype):
-        x_host = rng.standard_normal(shape).astype(dtype)
-        dy_host = rng.standard_normal(shape).astype(dtype)
-        x, dy = to_device(x_host, device), to_device(dy_host, device)
-        y = layer.forward(x)
-        dx = layer.backward(dy)
-        assert y.dtype == dx.dtype == numpy.dtype(dtype)
-        assert y.shape == dx.shape == x_host.shape
-        numpy.testing.assert_array_equal(asnumpy(x), x_host)
-        numpy.testing.assert_array_equal(asnumpy(dy), dy_host)
-
-    return check

@@ -66,8 +66,29 @@ def test_resume_continues_a_run(tmp_path, capsys):
 def test_summary_and_gradcheck(capsys):
     assert main(["summary", "--model", "alexnet_cifar"]) == 0
     assert "4,980,554" in capsys.readouterr().out
+    assert main(["summary", "--model", "alexnet_cifar", "--norm", "batchnorm"]) == 0
+    assert "bn5" in capsys.readouterr().out
     assert main(["gradcheck", "--directions", "2"]) == 0
-    assert "0 failed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 failed" in out and "BatchNorm2d (train" in out and "Dropout paper (train)" in out
+    assert main(["gradcheck", "--directions", "0"]) == 2
+    assert "directions" in capsys.readouterr().err
+
+
+def test_the_run_config_choices_reach_the_model_and_survive_a_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "--model", "figure1_net", "--norm", "batchnorm", "--pool", "nonoverlap",
+            "--activation", "tanh", "--sgd", "pytorch", "--augment", "crop-flip", "--limit",
+            "120", "--batch-size", "40", "--out", str(out), "--no-progress"]
+    assert main(args + ["--epochs", "1"]) == 0
+    checkpoint = load_checkpoint(out / "checkpoint.npz")
+    config = checkpoint["meta"]["config"]
+    assert (config["norm"], config["pool"], config["activation"], config["sgd"],
+            config["augment"]) == ("batchnorm", "nonoverlap", "tanh", "pytorch", "crop-flip")
+    assert "bn1.running_var" in checkpoint["model"]
+    assert checkpoint["meta"]["optimizer"]["form"] == "pytorch"
+    assert main(["train", "--resume", "--out", str(out), "--epochs", "2", "--no-progress"]) == 0
+    assert load_checkpoint(out / "checkpoint.npz")["meta"]["epoch"] == 2
 
 
 def test_bad_arguments_give_clear_errors(tmp_path, capsys):

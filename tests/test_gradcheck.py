@@ -165,3 +165,56 @@ def test_float64_input_is_not_written(device, rng):
     layer = Linear(5, 2, dtype="float64", seed=1).to(device)
     gradcheck(layer, x)
     numpy.testing.assert_array_equal(asnumpy(x), x_host)
+
+
+# -- the three steps, one at a time ---------------------------------------------------------------------
+def test_numeric_gradient_of_a_known_function():
+    from minialex.gradcheck import numeric_gradient
+    x = numpy.array([1.0, -2.0, 0.5])
+    upstream = numpy.array([2.0, 1.0, -1.0])
+    probes = numeric_gradient(lambda v: v ** 3, x, upstream)         # d<g, x^3>/dx = 3 g x^2
+    assert [where for where, _, _ in probes] == [(0,), (1,), (2,)]
+    numpy.testing.assert_allclose([n for _, _, n in probes], 3 * upstream * x ** 2, rtol=1e-9)
+    along = numeric_gradient(lambda v: v ** 3, x, upstream, directions=2,
+                             rng=numpy.random.default_rng(0))
+    for _, direction, value in along:
+        assert value == pytest.approx(float((3 * upstream * x ** 2 * direction).sum()), rel=1e-9)
+
+
+def test_compare_finds_the_worst_probe_and_floors_tiny_gradients():
+    from minialex.gradcheck import compare
+    grad = numpy.array([1.0, 2.0, 1e-9])
+    probes = [((0,), (0,), 1.0), ((1,), (1,), 2.2), ((2,), (2,), 2e-9)]
+    worst, where, (analytic, numeric) = compare(grad, probes, rel_floor=1e-3)
+    assert where == (1,) and (analytic, numeric) == (2.0, 2.2)
+    assert worst == pytest.approx(0.2 / 2.2)
+    # element 2 is off by half, but on the tensor's scale (floor 2e-3) that is 5e-7 ...
+    assert compare(grad, probes[2:], rel_floor=1e-3)[0] == pytest.approx(5e-7)
+    # ... and alone in its tensor it is the whole scale
+    assert compare(grad[2:], [((0,), (0,), 2e-9)], rel_floor=1e-3)[0] == pytest.approx(0.5)
+
+
+def test_report_names_the_tensor_and_both_values():
+    from minialex.gradcheck import report
+    text = report("Linear(5, 3)", [("weight", 0.5, (0, 1), (1.0, 2.0))], 1e-7)
+    assert text.splitlines() == ["gradcheck failed for Linear(5, 3):",
+                                 "  weight: worst relative error 5.000e-01 > tol 1e-07 at "
+                                 "(0, 1): analytic 1, numeric 2"]
+
+
+@pytest.mark.parametrize("directions", [0, -1, 1.5, True])
+def test_directions_must_be_a_positive_count(directions, rng):
+    layer, x = linear_case(Linear, rng)
+    with pytest.raises(ValueError, match="gradcheck: directions"):
+        gradcheck(layer, x, directions=directions)
+
+
+def test_a_backward_that_sets_no_gradient_is_named(rng):
+    class Forgetful(Linear):
+        def backward(self, dy):
+            dx = super().backward(dy)
+            del self.grads["bias"]
+            return dx
+    layer, x = linear_case(Forgetful, rng)
+    with pytest.raises(GradcheckError, match="no gradient for 'bias'"):
+        gradcheck(layer, x)

@@ -42,6 +42,51 @@ def test_update_rule_by_hand_including_a_learning_rate_change():
     assert not numpy.allclose(torch_w2, w2, rtol=1e-6)
 
 
+def test_pytorch_form_by_hand_across_the_same_rate_change():
+    w0, g = [1.0, -2.0, 0.5], [0.1, 0.2, -0.3]
+    model, layer = one_layer_model(w0, g)
+    opt = SGD(model, lr=0.01, momentum=0.9, weight_decay=5e-4, form="pytorch")
+    v1 = [gi + 0.0005 * w for gi, w in zip(g, w0)]          # v = 0.9*0 + g + wd*w
+    w1 = [w - 0.01 * v for w, v in zip(w0, v1)]              # w = w - lr*v
+    opt.step()
+    numpy.testing.assert_allclose(layer.params["weight"][0], w1, rtol=1e-14)
+    opt.lr = 0.001
+    v2 = [0.9 * v + gi + 0.0005 * w for v, gi, w in zip(v1, g, w1)]
+    w2 = [w - 0.001 * v for w, v in zip(w1, v2)]
+    opt.step()
+    numpy.testing.assert_allclose(layer.params["weight"][0], w2, rtol=1e-14)
+    assert opt.state_dict()["form"] == "pytorch"
+    with pytest.raises(ValueError, match="form"):
+        SGD(model, form="adam")
+
+
+def test_the_two_forms_agree_while_the_rate_is_constant(rng):
+    paths = []
+    for form in ("paper", "pytorch"):
+        model, layer = one_layer_model([1.0, -2.0, 0.5], [0.0, 0.0, 0.0])
+        opt = SGD(model, lr=0.05, form=form)
+        for step in range(5):
+            layer.grads["weight"] = numpy.sin(layer.params["weight"] + step)   # any gradient
+            opt.step()
+        paths.append(layer.params["weight"].copy())
+    numpy.testing.assert_allclose(paths[0], paths[1], rtol=1e-13)
+
+
+def test_buffers_are_never_touched():
+    from minialex import BatchNorm2d
+    norm = BatchNorm2d(2, dtype="float64")
+    norm.grads = {k: numpy.ones(2) for k in norm.params}
+    before = {k: v.copy() for k, v in norm.buffers.items()}
+    opt = SGD(Sequential([("bn", norm)]), lr=0.1)
+    opt.step()
+    opt.step()
+    for key, value in before.items():
+        numpy.testing.assert_array_equal(norm.buffers[key], value)
+    assert set(opt.state_dict()) >= {"velocity.bn.weight", "velocity.bn.bias"}
+    assert not any("running" in key for key in opt.state_dict())
+    assert not numpy.allclose(norm.params["weight"], 1.0)         # the parameters moved
+
+
 def test_state_dict_round_trip_continues_identically():
     model_a, layer_a = one_layer_model([1.0, 2.0, 3.0], [0.5, -0.5, 0.25])
     opt_a = SGD(model_a, lr=0.1)

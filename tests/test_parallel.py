@@ -63,13 +63,34 @@ def test_two_towers_compute_the_one_tower_function(pair):
         assert relative_error(grads2[key], grads1[key]) < 1e-10, key
 
 
-def test_training_mode_without_dropout_matches_too():
-    one = alexnet_cifar(seed=1, dtype="float64", dropout=None)
-    two = alexnet_cifar(towers=2, seed=1, dtype="float64", dropout=None)
+@pytest.mark.parametrize("norm", ["lrn", "batchnorm", "none"])
+def test_training_mode_matches_too_dropout_and_batchnorm_included(norm):
+    """Dropout draws each tower's half of the one-tower mask; batch normalisation is per
+    channel, so each tower normalising its own channels is the one-tower layer."""
+    one = alexnet_cifar(seed=1, dtype="float64", norm=norm)
+    two = alexnet_cifar(towers=2, seed=1, dtype="float64", norm=norm)
     rng = numpy.random.default_rng(1)
-    x, labels = rng.standard_normal((2, 3, 32, 32)), rng.integers(0, 10, 2)
-    for a, b in zip(run(one, x, labels)[:3], run(two, x, labels)[:3]):
-        assert relative_error(b, a) < 1e-10
+    x, labels = rng.standard_normal((3, 3, 32, 32)), rng.integers(0, 10, 3)
+    for step in (0, 1):
+        one.set_step(step)
+        two.set_step(step)
+        got, expected = run(two, x, labels), run(one, x, labels)
+        for a, b in zip(got[:3], expected[:3]):
+            assert relative_error(a, b) < 1e-10
+        for key in expected[3]:       # (conv biases before batch norm get ~1e-17: noise)
+            numpy.testing.assert_allclose(got[3][key], expected[3][key], rtol=1e-10,
+                                          atol=1e-14, err_msg=key)
+    for key, value in one.state_dict().items():          # running statistics too
+        assert relative_error(two.state_dict()[key], value) < 1e-12, key
+
+
+def test_dropout_really_drops_in_both_towers():
+    two = alexnet_cifar(towers=2, seed=1, dtype="float64")
+    two.forward(numpy.random.default_rng(0).standard_normal((2, 3, 32, 32)))
+    for name, stage in two.stages:
+        if name.startswith("drop"):
+            assert [layer.channel_offset for layer in stage] == [0, 512]
+            assert all(layer.name == name for layer in stage)
 
 
 def test_bytes_crossing_are_the_activations_at_the_crossings(pair):

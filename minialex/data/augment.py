@@ -23,11 +23,10 @@ arrays: results are then identical on every backend for the same generator. No f
 into its input.
 """
 
-import numbers
-
 import numpy
 
 from ..backend import asnumpy, get_array_module
+from ..validate import integer
 
 _MEAN_CHUNK = 1024  # images summed at once by compute_mean, bounding its float64 temporaries
 
@@ -40,8 +39,7 @@ def _check_batch(images, name):
 
 def _check_crop(images, size, name):
     _check_batch(images, name)
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-        raise ValueError(f"{name}: size must be a positive integer, got {size!r}")
+    size = integer(size, "size", name, minimum=1)
     height, width = images.shape[2:]
     if size > height or size > width:
         raise ValueError(f"{name}: cannot crop {size}x{size} patches out of {height}x{width} "

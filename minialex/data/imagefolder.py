@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy
 from PIL import Image
 
-from ..threads import num_threads
+from ..kernels.threads import num_threads
+from ..validate import integer
 from . import cache
 
 IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png")
@@ -235,9 +236,7 @@ def load_images(paths, labels, size, root, split, cache_dir=None, skip_corrupt=F
     M = N minus the corrupt images skipped (only with ``skip_corrupt=True``). ``root`` and
     ``split`` name the cache entry; ``paths`` must lie under ``root``.
     """
-    if isinstance(size, bool) or not isinstance(size, (int, numpy.integer)) or size < 1:
-        raise ValueError(f"size must be a positive integer, got {size!r}")
-    size = int(size)
+    size = integer(size, "size", "image folder", minimum=1)
     root = Path(root)
     labels = numpy.asarray(labels, dtype=numpy.int64)
     cache_dir = cache.default_cache_dir(root) if cache_dir is None else Path(cache_dir)

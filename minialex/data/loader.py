@@ -12,13 +12,13 @@ is a permutation drawn from ``numpy.random.default_rng((seed, e))``, and the tra
 do not depend on threads, prefetch depth or timing, and a resumed run sees the same batches.
 """
 
-import numbers
 import queue
 import threading
 
 import numpy
 
 from ..backend import to_device
+from ..validate import integer
 
 _POLL_S = 0.05  # how often a producer blocked on a full queue checks whether to stop
 
@@ -50,12 +50,9 @@ class Loader:
                              f"{labels.dtype} of shape {labels.shape}")
         if len(images) != labels.shape[0]:
             raise ValueError(f"Loader: {len(images)} images but {labels.shape[0]} labels")
-        if not _is_int(batch_size) or batch_size < 1:
-            raise ValueError(f"Loader: batch_size must be a positive integer, got {batch_size!r}")
-        if not _is_int(seed) or seed < 0:
-            raise ValueError(f"Loader: seed must be a non-negative integer, got {seed!r}")
-        if not _is_int(prefetch) or prefetch < 0:
-            raise ValueError(f"Loader: prefetch must be a non-negative integer, got {prefetch!r}")
+        batch_size = integer(batch_size, "batch_size", "Loader", minimum=1)
+        seed = integer(seed, "seed", "Loader", minimum=0)
+        prefetch = integer(prefetch, "prefetch", "Loader", minimum=0)
         if transform is not None and not callable(transform):
             raise TypeError(f"Loader: transform must be callable as transform(batch, rng), got "
                             f"{type(transform).__name__}")
@@ -77,10 +74,7 @@ class Loader:
 
     def set_epoch(self, epoch):
         """Make the next iteration run epoch ``epoch`` (its order and its random transforms)."""
-        if not _is_int(epoch) or epoch < 0:
-            raise ValueError(f"Loader.set_epoch: epoch must be a non-negative integer, "
-                             f"got {epoch!r}")
-        self.epoch = int(epoch)
+        self.epoch = integer(epoch, "epoch", "Loader.set_epoch", minimum=0)
 
     def order(self, epoch):
         """int64 (N,): the sample order of ``epoch``."""
@@ -168,6 +162,3 @@ class Loader:
                 f"shuffle={self.shuffle}, seed={self.seed}, epoch={self.epoch}, "
                 f"device={self.device!r}, prefetch={self.prefetch})")
 
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

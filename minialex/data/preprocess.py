@@ -6,22 +6,23 @@ model can repeat exactly the preprocessing it was trained with: ``to_dict()`` gi
 and numbers to store in an ``.npz`` checkpoint beside the weights, ``from_dict()`` rebuilds it.
 """
 
-import numbers
-
 import numpy
 
 from ..backend import asnumpy, get_array_module
+from ..validate import integer
 from . import augment
 
 _PIXEL_MAX = 255.0  # inputs are 0..255 (uint8 straight from the loaders)
-_KEYS = ("crop_size", "flip", "pca_std", "scale", "mean", "eigenvalues", "eigenvectors")
+_KEYS = ("crop_size", "random_crop", "flip", "pca_std", "scale", "mean", "eigenvalues",
+         "eigenvectors")
 
 
 class Preprocess:
     """Batch preprocessing of §4.1 and §2 for uint8 images (N, 3, H, W) with values 0..255.
 
-    * ``train(images, rng)`` -> float32 (N, 3, s, s): mean subtracted, random s x s crop,
-      random reflection, PCA lighting (once per image per call), times ``scale``.
+    * ``train(images, rng)`` -> float32 (N, 3, s, s): mean subtracted, random s x s crop (the
+      centre one when ``random_crop`` is False), random reflection, PCA lighting (once per
+      image per call), times ``scale``.
     * ``test(images)`` -> float32 (N, 3, s, s): mean subtracted, centre crop, times ``scale``.
     * ``test_ten_crop(images)`` -> float32 (10, N, 3, s, s): the ten views of
       :func:`minialex.data.ten_crop`, for averaging the softmax.
@@ -41,16 +42,14 @@ class Preprocess:
     """
 
     def __init__(self, crop_size=None, flip=True, eigenvalues=None, eigenvectors=None,
-                 pca_std=0.1, mean=None, scale=1.0):
-        if crop_size is not None and (isinstance(crop_size, bool) or
-                                      not isinstance(crop_size, numbers.Integral) or crop_size < 1):
-            raise ValueError(f"Preprocess: crop_size must be a positive integer or None, "
-                             f"got {crop_size!r}")
+                 pca_std=0.1, mean=None, scale=1.0, random_crop=True):
+        if crop_size is not None:
+            crop_size = integer(crop_size, "crop_size", "Preprocess", minimum=1)
         if (eigenvalues is None) != (eigenvectors is None):
             raise ValueError("Preprocess: give both eigenvalues and eigenvectors (PCA lighting) "
                              "or neither")
-        self.crop_size = None if crop_size is None else int(crop_size)
-        self.flip = bool(flip)
+        self.crop_size = crop_size
+        self.random_crop, self.flip = bool(random_crop), bool(flip)
         self.pca_std = float(pca_std)
         self.scale = float(scale)
         self.eigenvalues = None if eigenvalues is None else \
@@ -70,7 +69,7 @@ class Preprocess:
 
     @classmethod
     def fit(cls, images, crop_size=None, flip=True, pca=True, mean="pixel", scale=1.0,
-            pca_std=0.1):
+            pca_std=0.1, random_crop=True):
         """A Preprocess with the mean (``"pixel"``, ``"channel"`` or ``None``) and, when ``pca``,
         the PCA lighting components computed from the training ``images`` (N, 3, H, W) uint8."""
         eigenvalues = eigenvectors = None
@@ -78,7 +77,8 @@ class Preprocess:
             eigenvalues, eigenvectors = augment.fit_pca_lighting(images, pixel_max=_PIXEL_MAX)
         mean_array = None if mean is None else augment.compute_mean(images, per=mean)
         return cls(crop_size=crop_size, flip=flip, eigenvalues=eigenvalues,
-                   eigenvectors=eigenvectors, pca_std=pca_std, mean=mean_array, scale=scale)
+                   eigenvectors=eigenvectors, pca_std=pca_std, mean=mean_array, scale=scale,
+                   random_crop=random_crop)
 
     def output_size(self, input_size):
         """The side of the output images for inputs of side ``input_size``."""
@@ -101,14 +101,13 @@ class Preprocess:
         order crop offsets, reflections, lighting alphas (so a seed fixes the whole batch)."""
         x = self._centred(images)
         if self.crop_size is not None:
-            x = augment.random_crop(x, self.crop_size, rng)
+            x = augment.random_crop(x, self.crop_size, rng) if self.random_crop else \
+                augment.center_crop(x, self.crop_size)
         if self.flip:
             x = augment.random_flip(x, rng)
         if self.eigenvalues is not None:
-            xp = get_array_module(x)
-            offsets = augment.pca_offsets(x.shape[0], self.eigenvalues, self.eigenvectors, rng,
-                                          self.pca_std) * _PIXEL_MAX
-            x += xp.asarray(offsets.astype(numpy.float32))[:, :, None, None]
+            x = augment.pca_lighting(x, self.eigenvalues, self.eigenvectors, rng, self.pca_std,
+                                     pixel_max=_PIXEL_MAX)
         return self._scaled(x)
 
     def __call__(self, images, rng):
@@ -134,7 +133,8 @@ class Preprocess:
 
         ``crop_size`` 0 stands for no crop; absent PCA or mean leave their keys out.
         """
-        state = {"crop_size": numpy.int64(self.crop_size or 0), "flip": numpy.bool_(self.flip),
+        state = {"crop_size": numpy.int64(self.crop_size or 0),
+                 "random_crop": numpy.bool_(self.random_crop), "flip": numpy.bool_(self.flip),
                  "pca_std": numpy.float64(self.pca_std), "scale": numpy.float64(self.scale)}
         if self.eigenvalues is not None:
             state["eigenvalues"] = self.eigenvalues.copy()
@@ -156,10 +156,12 @@ class Preprocess:
         return cls(crop_size=crop_size or None, flip=bool(numpy.asarray(state["flip"])),
                    eigenvalues=state.get("eigenvalues"), eigenvectors=state.get("eigenvectors"),
                    pca_std=float(numpy.asarray(state["pca_std"])),
-                   mean=state.get("mean"), scale=float(numpy.asarray(state["scale"])))
+                   mean=state.get("mean"), scale=float(numpy.asarray(state["scale"])),
+                   random_crop=bool(numpy.asarray(state.get("random_crop", True))))
 
     def __repr__(self):
         mean = None if self.mean is None else f"array{self.mean.shape}"
         pca = "off" if self.eigenvalues is None else f"std={self.pca_std}"
-        return (f"Preprocess(crop_size={self.crop_size}, flip={self.flip}, pca={pca}, "
+        return (f"Preprocess(crop_size={self.crop_size}, random_crop={self.random_crop}, "
+                f"flip={self.flip}, pca={pca}, "
                 f"mean={mean}, scale={self.scale})")

@@ -21,6 +21,8 @@ formula of ``u`` and ``v`` (the loop is over the ten classes, never over images 
 
 import numpy
 
+from ..validate import integer
+
 SHAPES_CLASSES = ["circle", "square", "triangle", "plus", "horizontal bar", "vertical bar",
                   "ring", "diamond", "x", "star"]
 
@@ -68,11 +70,8 @@ def make_shapes(n, size=32, seed=0):
     pixel noise (std 4%). The same ``(n, size, seed)`` always gives the same images; ``seed`` is
     anything ``numpy.random.default_rng`` accepts.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 0:
-        raise ValueError(f"make_shapes: n must be a non-negative integer, got {n!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, numpy.integer)) or size < 8:
-        raise ValueError(f"make_shapes: size must be an integer >= 8, got {size!r}")
-    n, size = int(n), int(size)
+    n = integer(n, "n", "make_shapes", minimum=0)
+    size = integer(size, "size", "make_shapes", minimum=8)
     rng = numpy.random.default_rng(seed)
     labels = rng.permutation(numpy.arange(n) % len(SHAPES_CLASSES)).astype(numpy.int64)
     radius = rng.uniform(0.22, 0.42, n) * size

@@ -9,6 +9,8 @@ import numbers
 
 import numpy
 
+from ..validate import integer
+
 
 def train_val_split(n, val_fraction=0.1, seed=0):
     """``(train_idx, val_idx)``: int64 index arrays that partition ``range(n)``.
@@ -18,8 +20,7 @@ def train_val_split(n, val_fraction=0.1, seed=0):
     and sorted indices read a memory-mapped array in order). The same ``(n, val_fraction, seed)``
     always gives the same split. ``val_fraction=0`` gives an empty validation set.
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ValueError(f"train_val_split: n must be a non-negative integer, got {n!r}")
+    n = integer(n, "n", "train_val_split", minimum=0)
     if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real) \
             or not 0 <= val_fraction < 1:
         raise ValueError(

@@ -13,16 +13,18 @@ class ReLU(Layer):
 
     @on_input_device
     def forward(self, x):
-        self.check_input(x, getattr(x, "ndim", 0), layout="(any shape)")
-        self._y = get_array_module(x).maximum(x, 0)
-        return self._y
+        self.check_input(x, layout="(any shape)")
+        y = get_array_module(x).maximum(x, 0)
+        # y > 0 exactly where x > 0. Keeping y (which the next layer keeps anyway) instead of a
+        # mask saves memory and a pass; like every saved output, y must not be edited in place.
+        self.save_for_backward(y)
+        return y
 
     @on_input_device
     def backward(self, dy):
-        # y > 0 exactly where x > 0. Keeping y (which the next layer keeps anyway) instead of a
-        # mask saves memory and a pass; like every saved output, y must not be edited in place.
-        self.check_gradient(dy, self._y.shape)
-        return dy * (self._y > 0)
+        (y,) = self.saved()
+        self.check_gradient(dy, y.shape)
+        return dy * (y > 0)
 
 
 class Tanh(Layer):
@@ -33,11 +35,13 @@ class Tanh(Layer):
 
     @on_input_device
     def forward(self, x):
-        self.check_input(x, getattr(x, "ndim", 0), layout="(any shape)")
-        self._y = get_array_module(x).tanh(x)
-        return self._y
+        self.check_input(x, layout="(any shape)")
+        y = get_array_module(x).tanh(x)
+        self.save_for_backward(y)
+        return y
 
     @on_input_device
     def backward(self, dy):
-        self.check_gradient(dy, self._y.shape)
-        return dy * (1 - self._y * self._y)
+        (y,) = self.saved()
+        self.check_gradient(dy, y.shape)
+        return dy * (1 - y * y)

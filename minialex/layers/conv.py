@@ -3,8 +3,11 @@
 import math
 
 from ..backend import get_array_module, on_input_device
-from ..im2col import Geometry, Workspace, col2im_wide, im2col_wide, output_size, pair
-from .base import Layer, check_positive_ints, init_params
+from ..kernels import conv as kernels
+from ..kernels.workspace import Workspace
+from ..validate import integer, integers
+from ..windows import output_size, pair
+from .base import Layer, init_params
 
 
 class Conv2d(Layer):
@@ -20,15 +23,21 @@ class Conv2d(Layer):
     With ``groups=2`` the first half of the output maps sees only the first half of the input
     maps: the paper's two GPUs (§3.2, Figure 2) as one layer.
 
-    Forward: ``cols = im2col(x)`` of shape ``(C_in*kh*kw, N*OH*OW)``, then per group one GEMM
-    ``W_g (C_out/G, C_in/G*kh*kw) @ cols_g``. Backward: ``dW_g = dy_g @ cols_g.T`` (one GEMM over
-    the whole batch), ``db = sum of dy``, ``dx = col2im(W_g.T @ dy_g)``. The columns are the
-    "wide" ones of ``minialex.im2col`` (a few wrapped columns per row, dropped from y).
+    As matrices (im2col): put every kh x kw window of group g's input maps, over the whole
+    batch, as a column of ``X_g`` (C_in/G*kh*kw rows, N*OH*OW columns), and group g's weights
+    as the rows of ``W_g``. Then::
+
+        forward    Y_g = W_g X_g                  y = Y + b
+        backward   dW_g = dY_g X_g^T     db = sum of dy over (n, oh, ow)
+                   dx = col2im(W_g^T dY_g)   (each pixel gets the sum over the windows it is in)
+
+    The plain version of both passes, loop by loop, is ``minialex.naive.conv2d`` and
+    ``conv2d_backward``. :mod:`minialex.kernels.conv` does the memory work fast (wide columns,
+    a shared workspace, one pass for the bias).
 
     Memory: the columns are the biggest arrays of the whole network (230 MB for AlexNet's
     conv2 at batch 32), so they are not kept from forward to backward: backward recomputes
-    them (a copy, a few percent of the layer's time), and then overwrites them with the column
-    gradient. They live in ``workspace`` (a :class:`minialex.im2col.Workspace`): the models
+    them (a copy, a few percent of the layer's time). They live in ``workspace``: the models
     give all their convolutions on one device the same one, so the network needs the memory
     of its largest columns only, once, reused every step. By default each layer has its own.
     """
@@ -36,17 +45,16 @@ class Conv2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, groups=1, *,
                  weight_std=None, bias_init=0.0, dtype="float32", seed=None, workspace=None):
         super().__init__()
-        self.workspace = Workspace() if workspace is None else workspace
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = pair(kernel_size), pair(stride), pair(padding)
-        self.groups = groups
-        check_positive_ints(self, in_channels=in_channels, out_channels=out_channels,
-                            kernel_size=self.kernel_size, stride=self.stride, groups=groups)
-        if min(self.padding) < 0:
-            raise ValueError(f"{self}: padding must be >= 0, got {padding!r}")
+        self.in_channels = integer(in_channels, "in_channels", "Conv2d", minimum=1)
+        self.out_channels = integer(out_channels, "out_channels", "Conv2d", minimum=1)
+        self.kernel_size = integers(pair(kernel_size), "kernel_size", "Conv2d", minimum=1)
+        self.stride = integers(pair(stride), "stride", "Conv2d", minimum=1)
+        self.padding = integers(pair(padding), "padding", "Conv2d", minimum=0)
+        self.groups = integer(groups, "groups", "Conv2d", minimum=1)
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{self}: groups={groups} must divide in_channels={in_channels} "
+            raise ValueError(f"Conv2d: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
+        self.workspace = Workspace() if workspace is None else workspace
         kh, kw = self.kernel_size
         init_params(self, (out_channels, in_channels // groups, kh, kw),
                     fan_in=in_channels // groups * kh * kw, weight_std=weight_std,
@@ -74,48 +82,35 @@ class Conv2d(Layer):
     @on_input_device
     def forward(self, x):
         self.check_input(x, 4, self.in_channels)
-        n, _, h, w = x.shape
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        if kh > h + 2 * ph or kw > w + 2 * pw:
-            raise ValueError(f"{self}: kernel {kh}x{kw} is larger than the padded input "
-                             f"{h + 2 * ph}x{w + 2 * pw} (input shape {tuple(x.shape)})")
+        self._check_fits(x.shape)
         xp = get_array_module(x)
-        groups, o = self.groups, self.out_channels
-        cols, geo = self._columns(x)
-        weight = self.params["weight"].reshape(groups, o // groups, -1)      # (G, O_g, K_g)
-        y = xp.matmul(weight, cols.reshape(groups, weight.shape[2], -1))    # (G, O_g, N*OH*Wq)
-        y = y.reshape(o, n, geo.oh, geo.wq)[..., :geo.ow].transpose(1, 0, 2, 3)
-        self._x = x
-        # One pass adds the bias, drops the wrapped columns and restores NCHW order. (A plain
-        # `y + bias` would keep the transposed memory order of y.)
-        out = xp.empty((n, o, geo.oh, geo.ow), dtype=x.dtype)
-        return xp.add(y, self.params["bias"].reshape(1, o, 1, 1), out=out)
+        X, geometry = self._columns(x)                        # X_g: every window as a column
+        Y = xp.matmul(self._grouped_weight(), X)              # Y_g = W_g X_g
+        self.save_for_backward(x)
+        return kernels.to_images(Y, geometry, self.params["bias"])   # y = Y + b, (N, O, OH, OW)
 
     @on_input_device
     def backward(self, dy):
-        self.check_gradient(dy, self.output_shape(self._x.shape))
-        xp = get_array_module(dy)
-        groups, o = self.groups, self.out_channels
-        cols, geo = self._columns(self._x)   # recomputed: cheaper than keeping them (see above)
-        self.grads["bias"] = dy.sum(axis=(0, 2, 3))
-        # dy as wide rows (O, N, OH, Wq): zero in the wrapped columns, which had no output.
-        dy_wide = self.workspace.get("dy", (o, geo.n, geo.oh, geo.wq), dy.dtype, like=dy)
-        dy_wide[..., geo.ow:] = 0
-        dy_wide[..., :geo.ow] = dy.transpose(1, 0, 2, 3)
-        dy_wide = dy_wide.reshape(groups, o // groups, -1)                   # (G, O_g, N*OH*Wq)
-        cols = cols.reshape(groups, -1, dy_wide.shape[2])                   # (G, K_g, N*OH*Wq)
-        dweight = self.reusable(self.grads.get("weight"), self.params["weight"].shape,
-                                dy.dtype, xp)
-        xp.matmul(dy_wide, cols.transpose(0, 2, 1),                          # (G, O_g, K_g)
-                  out=dweight.reshape(groups, o // groups, -1))
-        self.grads["weight"] = dweight
-        # The columns are spent: their buffer takes the column gradient.
-        weight = self.params["weight"].reshape(groups, o // groups, -1)
-        xp.matmul(weight.transpose(0, 2, 1), dy_wide, out=cols)
-        return col2im_wide(cols, geo)
+        (x,) = self.saved()
+        self.check_gradient(dy, self.output_shape(x.shape))
+        X, geometry = self._columns(x)                        # recomputed (see Memory above)
+        dY = kernels.from_images(dy, geometry, self.groups, self.workspace)
+        self.grads["bias"] = dy.sum(axis=(0, 2, 3))                                  # db
+        self.grads["weight"] = kernels.weight_gradient(                              # dW_g
+            dY, X, self.params["weight"].shape, previous=self.grads.get("weight"))
+        return kernels.input_gradient(self._grouped_weight(), dY, X, geometry)       # dx
+
+    def _grouped_weight(self):
+        """W as (G, C_out/G, C_in/G*kh*kw): group g's filters as the rows of W_g."""
+        return self.params["weight"].reshape(self.groups, self.out_channels // self.groups, -1)
 
     def _columns(self, x):
-        """The wide columns of ``x``, in the workspace's buffer."""
-        geo = Geometry(x.shape, self.kernel_size, self.stride, self.padding)
-        buffer = self.workspace.get("columns", geo.wide_shape, x.dtype, like=x)
-        return im2col_wide(x, self.kernel_size, self.stride, self.padding, out=buffer)
+        return kernels.columns(x, self.kernel_size, self.stride, self.padding, self.groups,
+                               self.workspace)
+
+    def _check_fits(self, x_shape):
+        _, _, h, w = x_shape
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        if kh > h + 2 * ph or kw > w + 2 * pw:
+            raise ValueError(f"{self}: kernel {kh}x{kw} is larger than the padded input "
+                             f"{h + 2 * ph}x{w + 2 * pw} (input shape {tuple(x_shape)})")

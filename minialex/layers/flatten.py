@@ -17,13 +17,15 @@ class Flatten(Layer):
 
     @on_input_device
     def forward(self, x):
-        if not hasattr(x, "ndim") or x.ndim < 2:
+        self.check_input(x, layout="(N, ...) with a batch axis")
+        if x.ndim < 2:
             raise ValueError(f"{self}: expected an array of shape (N, ...) with a batch axis, "
-                             f"got {getattr(x, 'shape', type(x).__name__)}")
-        self._shape = x.shape
+                             f"got shape {tuple(x.shape)}")
+        self.save_for_backward(x.shape)
         return x.reshape(x.shape[0], -1)
 
     @on_input_device
     def backward(self, dy):
-        self.check_gradient(dy, (self._shape[0], math.prod(self._shape[1:])))
-        return dy.reshape(self._shape)
+        (shape,) = self.saved()
+        self.check_gradient(dy, self.output_shape(shape))
+        return dy.reshape(shape)

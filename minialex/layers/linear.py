@@ -1,7 +1,9 @@
 """Linear: the fully-connected layers fc6, fc7, fc8 (§3.5)."""
 
 from ..backend import get_array_module, on_input_device
-from .base import Layer, check_positive_ints, init_params
+from ..kernels.workspace import reusable
+from ..validate import integer
+from .base import Layer, init_params
 
 
 class Linear(Layer):
@@ -18,8 +20,8 @@ class Linear(Layer):
     def __init__(self, in_features, out_features, *,
                  weight_std=None, bias_init=0.0, dtype="float32", seed=None):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
-        check_positive_ints(self, in_features=in_features, out_features=out_features)
+        self.in_features = integer(in_features, "in_features", "Linear", minimum=1)
+        self.out_features = integer(out_features, "out_features", "Linear", minimum=1)
         init_params(self, (out_features, in_features), fan_in=in_features, weight_std=weight_std,
                     bias_init=bias_init, dtype=dtype, seed=seed)
 
@@ -35,15 +37,17 @@ class Linear(Layer):
     @on_input_device
     def forward(self, x):
         self.check_input(x, 2, self.in_features, layout="(N, in_features)")
-        self._x = x
+        self.save_for_backward(x)
         return x @ self.params["weight"].T + self.params["bias"]
 
     @on_input_device
     def backward(self, dy):
-        self.check_gradient(dy, (self._x.shape[0], self.out_features))
+        (x,) = self.saved()
+        self.check_gradient(dy, (x.shape[0], self.out_features))
         xp = get_array_module(dy)
         weight = self.params["weight"]
-        dweight = self.reusable(self.grads.get("weight"), weight.shape, dy.dtype, xp)
-        self.grads["weight"] = xp.matmul(dy.T, self._x, out=dweight)
+        # dweight = dy.T @ x, written into last step's gradient array (kernels.workspace)
+        dweight = reusable(self.grads.get("weight"), weight.shape, dy.dtype, like=dy)
+        self.grads["weight"] = xp.matmul(dy.T, x, out=dweight)
         self.grads["bias"] = dy.sum(axis=0)
         return dy @ weight

@@ -36,14 +36,15 @@ class SoftmaxCrossEntropy(Layer):
         exp = xp.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)
         log_probs_of_labels = shifted[rows, labels] - xp.log(sum_exp[:, 0])
-        self._probs, self._labels = exp / sum_exp, labels
+        self.save_for_backward(exp / sum_exp, labels)
         return -log_probs_of_labels.mean()
 
     def backward(self, dloss=1.0):
-        with device_of(self._probs):
-            xp = get_array_module(self._probs)
-            n = self._probs.shape[0]
-            dlogits = self._probs.copy()
-            dlogits[xp.arange(n), self._labels] -= 1
+        probs, labels = self.saved()
+        with device_of(probs):
+            xp = get_array_module(probs)
+            n = probs.shape[0]
+            dlogits = probs.copy()
+            dlogits[xp.arange(n), labels] -= 1
             dlogits *= xp.asarray(dloss, dtype=dlogits.dtype) / n
             return dlogits

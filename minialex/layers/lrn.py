@@ -1,8 +1,10 @@
 """Local response normalisation across channels (§3.3, the paper's only equation of its own)."""
 
-from ..backend import get_array_module, on_input_device
-from ..threads import parallel
-from .base import Layer, check_positive_ints
+from ..backend import on_input_device
+from ..kernels import lrn as kernels
+from ..kernels.workspace import Workspace
+from ..validate import integer
+from .base import Layer
 
 
 class LocalResponseNorm(Layer):
@@ -22,18 +24,23 @@ class LocalResponseNorm(Layer):
     ``groups=G`` splits the channels into G consecutive blocks and never lets a window cross a
     block boundary: in the paper's two-GPU net each GPU normalises its own kernel maps only.
 
-    Backward, with ``S[c] = k + alpha * sum a**2`` and ``y = a * S**-beta``::
+    With ``S[c] = k + alpha * sum_{window(c)} a**2`` and ``y = a * S**-beta``, backward is::
 
         dx[j] = dy[j] * S[j]**-beta - 2*alpha*beta * a[j] * sum_{c : j in window(c)} dy[c] * y[c] / S[c]
+
+    The plain version is ``minialex.naive.local_response_norm`` and its ``_backward``;
+    :mod:`minialex.kernels.lrn` computes the same in a few fused passes.
     """
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_over_n=False, groups=1):
         super().__init__()
-        self.size, self.alpha, self.beta, self.k = size, float(alpha), float(beta), float(k)
-        self.alpha_over_n, self.groups = bool(alpha_over_n), groups
-        check_positive_ints(self, size=size, groups=groups)
+        self.size = integer(size, "size", "LocalResponseNorm", minimum=1)
+        self.groups = integer(groups, "groups", "LocalResponseNorm", minimum=1)
+        self.alpha, self.beta, self.k = float(alpha), float(beta), float(k)
+        self.alpha_over_n = bool(alpha_over_n)
         # Window of channel c: c - before .. c + after.
         self._before, self._after = size // 2, (size - 1) // 2
+        self._workspace = Workspace()         # S and S**-beta, kept for backward
 
     def extra_repr(self):
         text = f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
@@ -55,67 +62,19 @@ class LocalResponseNorm(Layer):
         if c % self.groups:
             raise ValueError(f"{self}: groups={self.groups} must divide the {c} channels of "
                              f"the input (N, C, H, W) = {tuple(x.shape)}")
-        xp = get_array_module(x)
-        xg = x.reshape(n, self.groups, c // self.groups, h, w)
-        # S and S**-beta are private: their buffers are reused; y is handed on, so it is new.
-        cached = getattr(self, "_cache", (None,) * 4)
-        scale = self.reusable(cached[1], xg.shape, x.dtype, xp)
-        scale_pow = self.reusable(cached[2], xg.shape, x.dtype, xp)
-        y = xp.empty(xg.shape, dtype=x.dtype)
-        alpha, k = x.dtype.type(self.effective_alpha), x.dtype.type(self.k)
-
-        def normalise(lo, hi):
-            a = xg[lo:hi]
-            s = _window_sum(a * a, self._before, self._after, out=scale[lo:hi])
-            s *= alpha
-            s += k                                                  # S = k + alpha * sum a**2
-            p = _power(xp, s, -self.beta, out=scale_pow[lo:hi])     # S ** -beta
-            xp.multiply(a, p, out=y[lo:hi])
-
-        parallel(normalise, n, xp)
-        self._cache = (xg, scale, scale_pow, y)
+        a = x.reshape(n, self.groups, c // self.groups, h, w)   # windows stay inside a group
+        # S = k + alpha * window_sum(a**2);  y = a * S**-beta
+        y, S, S_beta = kernels.normalise(a, self._before, self._after, self.effective_alpha,
+                                         self.k, self.beta, self._workspace)
+        self.save_for_backward(a, y, S, S_beta)
         return y.reshape(x.shape)
 
     @on_input_device
     def backward(self, dy):
-        xg, scale, scale_pow, y = self._cache
-        x_shape = (xg.shape[0], xg.shape[1] * xg.shape[2]) + xg.shape[3:]
-        self.check_gradient(dy, x_shape)
-        xp = get_array_module(dy)
-        dyg = dy.reshape(xg.shape)
-        dx = xp.empty(xg.shape, dtype=dy.dtype)
-        coefficient = dy.dtype.type(-2.0 * self.effective_alpha * self.beta)
-
-        def differentiate(lo, hi):
-            t = dyg[lo:hi] * y[lo:hi]
-            t /= scale[lo:hi]
-            # Channel c's window reaches from c - before to c + after, so channel j is read
-            # by the windows of j - after .. j + before: the same sum, reaches swapped.
-            t = _window_sum(t, self._after, self._before, out=dx[lo:hi])
-            t *= xg[lo:hi]
-            t *= coefficient
-            t += dyg[lo:hi] * scale_pow[lo:hi]
-
-        parallel(differentiate, xg.shape[0], xp)
-        return dx.reshape(x_shape)
-
-
-def _window_sum(a, before, after, out):
-    """``out[:, :, c] = sum(a[:, :, c - before : c + after + 1])`` along axis 2, clipped at the
-    ends; ``a`` is (N, G, C/G, H, W), so no window crosses a group. ``out`` must not be ``a``."""
-    out[...] = a
-    for d in range(1, before + 1):
-        out[:, :, d:] += a[:, :, :-d]
-    for d in range(1, after + 1):
-        out[:, :, :-d] += a[:, :, d:]
-    return out
-
-
-def _power(xp, s, exponent, out):
-    """``s ** exponent`` for ``s > 0``, into ``out``. The paper's beta = 0.75 takes two square
-    roots instead of a general power: several times faster, and exact to rounding."""
-    if exponent == -0.75:
-        xp.sqrt(s, out=out)
-        out *= xp.sqrt(out)            # s ** 0.75
-        return xp.reciprocal(out, out=out)
-    return xp.power(s, s.dtype.type(exponent), out=out)
+        a, y, S, S_beta = self.saved()
+        n, groups, per_group, h, w = a.shape
+        self.check_gradient(dy, (n, groups * per_group, h, w))
+        # dx = dy * S**-beta - 2*alpha*beta * a * window_sum_T(dy * y / S)
+        dx = kernels.normalise_backward(dy.reshape(a.shape), a, y, S, S_beta, self._before,
+                                        self._after, self.effective_alpha, self.beta)
+        return dx.reshape(dy.shape)

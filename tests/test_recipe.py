@@ -1,0 +1,98 @@
+"""The run config: one key per choice, its defaults, its errors, and what each value builds."""
+
+import numpy
+import pytest
+
+from minialex import BatchNorm2d, Dropout, LocalResponseNorm, Tanh, recipe
+from minialex.optim import ConstantLR, PlateauLR, StepLR
+
+
+def test_defaults_come_from_the_model_and_the_dataset():
+    config = recipe.complete({})
+    assert (config["model"], config["dataset"]) == ("alexnet_cifar", "shapes")
+    assert (config["norm"], config["dropout"], config["init"]) == ("lrn", "paper", "he")
+    assert (config["activation"], config["pool"], config["sgd"], config["augment"]) == \
+        ("relu", "overlap", "paper", "crop-flip-pca")
+    assert (config["batch_size"], config["lr"], config["epochs"]) == (32, 0.02, 4)  # quick run
+    figure1 = recipe.complete({"model": "figure1_net", "dataset": "cifar10", "data_dir": "d"})
+    assert (figure1["norm"], figure1["dropout"], figure1["epochs"]) == ("none", "none", 30)
+    assert recipe.complete({"model": "alexnet", "dataset": "tiny-imagenet",
+                            "data_dir": "d"})["init"] == "paper"
+
+
+@pytest.mark.parametrize("key", sorted(recipe.CHOICES))
+def test_every_choice_refuses_an_unknown_value_by_its_flag(key):
+    with pytest.raises(ValueError, match=f"{recipe.flag(key)} must be one of"):
+        recipe.complete({key: "nonsense"})
+
+
+@pytest.mark.parametrize("config, fragment", [
+    ({"model": "vgg"}, "--model"),
+    ({"dataset": "mnist"}, "--dataset"),
+    ({"dataset": "cifar10"}, "--data-dir"),
+    ({"dataset": "tiny-imagenet"}, "--data-dir"),
+    ({"model": "alexnet"}, "227x227"),
+    ({"model": "figure1_net", "towers": 2}, "one tower"),
+    ({"model": "figure1_net", "dropout": "paper"}, "no dropout"),
+    ({"val_fraction": 1.0}, "--val-fraction"),
+    ({"colour": "red"}, "unknown config keys"),
+])
+def test_bad_configs_are_refused_by_name(config, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        recipe.complete(config)
+
+
+@pytest.mark.parametrize("key, value, check", [
+    ("norm", "batchnorm", lambda m: any(isinstance(l, BatchNorm2d) for _, l in m.layers())),
+    ("norm", "none", lambda m: not any(isinstance(l, LocalResponseNorm) for _, l in m.layers())),
+    ("activation", "tanh", lambda m: any(isinstance(l, Tanh) for _, l in m.layers())),
+    ("pool", "nonoverlap", lambda m: m["pool1"].kernel_size == (2, 2)),
+    ("dropout", "inverted", lambda m: m["drop6"].mode == "inverted"),
+    ("dropout", "none", lambda m: not any(isinstance(l, Dropout) for _, l in m.layers())),
+    ("init", "paper-zero-bias", lambda m: not m["conv2"].params["bias"].any()),
+    ("init", "paper", lambda m: (m["conv2"].params["bias"] == 1).all()),
+])
+def test_each_model_choice_builds_what_it_says(key, value, check):
+    config = recipe.complete({key: value})
+    model = recipe.build_model(config, 10)
+    assert check(model)
+    assert model.forward(numpy.zeros((2, 3, 32, 32), dtype=numpy.float32)).shape == (2, 10)
+
+
+def test_two_towers_from_the_config():
+    config = recipe.complete({"towers": 2, "norm": "batchnorm"})
+    model = recipe.build_model(config, 10)
+    assert [d.name for d in model.devices] == ["cpu:0", "cpu:1"]
+    assert recipe.input_device(config) == "cpu:0"
+
+
+@pytest.mark.parametrize("augment, random_crop, flip, pca", [
+    ("none", False, False, False), ("crop-flip", True, True, False),
+    ("crop-flip-pca", True, True, True)])
+def test_augment(augment, random_crop, flip, pca):
+    config = recipe.complete({"augment": augment})
+    images = numpy.random.default_rng(0).integers(0, 256, (20, 3, 40, 40), dtype=numpy.uint8)
+    pre = recipe.fit_preprocess(config, images)
+    assert (pre.random_crop, pre.flip, pre.eigenvalues is not None) == (random_crop, flip, pca)
+    batch = pre.train(images[:4], numpy.random.default_rng(1))
+    if augment == "none":          # training sees exactly what testing sees
+        numpy.testing.assert_array_equal(batch, pre.test(images[:4]))
+
+
+def test_optimiser_and_schedule_from_the_config():
+    model = recipe.build_model(recipe.complete({}), 10)
+    for sgd in ("paper", "pytorch"):
+        assert recipe.make_optimizer(recipe.complete({"sgd": sgd}), model).form == sgd
+    kinds = {name: type(recipe.make_schedule(recipe.complete({"schedule": name})))
+             for name in recipe.SCHEDULES}
+    assert kinds == {"plateau": PlateauLR, "step": StepLR, "constant": ConstantLR}
+
+
+def test_the_registries_are_what_the_cli_offers():
+    from minialex.cli import build_parser
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    offered = {action.dest: action.choices for action in train._actions if action.choices}
+    assert set(offered["model"]) == set(recipe.MODELS)
+    assert set(offered["dataset"]) == set(recipe.DATASETS)
+    for key, values in recipe.CHOICES.items():
+        assert tuple(offered[key]) == tuple(values), key

@@ -4,6 +4,7 @@ import math
 
 import numpy
 import pytest
+from hypothesis import given, strategies as st
 
 from minialex import Dropout, asnumpy, gradcheck, naive, to_device
 from minialex.kernels.random_bits import mask_key
@@ -126,6 +127,22 @@ def test_the_same_bits_on_every_device(device):
     here = asnumpy(layer.forward(to_device(x, device)))
     numpy.testing.assert_array_equal(here, naive.dropout_mask(x.shape, 0.5, key)
                                      .astype(numpy.float32))
+
+
+@given(st.lists(st.integers(1, 4), min_size=2, max_size=4), st.sampled_from([0.1, 0.5, 0.8]),
+       st.sampled_from(["paper", "inverted"]), st.booleans(), st.integers(0, 5),
+       st.integers(0, 2**31))
+def test_forward_and_backward_match_the_plain_tier_property(shape, p, mode, training, offset,
+                                                            seed):
+    rng = numpy.random.default_rng(seed)
+    layer = Dropout(p, mode, seed=seed % 1000, channel_offset=offset).train(training)
+    layer.name, layer.step = "drop", seed % 7
+    keep = naive.dropout_mask(shape, p, layer.mask_key(), offset)
+    x, dy = rng.standard_normal(shape), rng.standard_normal(shape)
+    numpy.testing.assert_allclose(layer.forward(x), naive.dropout(x, keep, p, mode, training),
+                                  rtol=1e-15)
+    numpy.testing.assert_allclose(layer.backward(dy),
+                                  naive.dropout_backward(dy, keep, p, mode, training), rtol=1e-15)
 
 
 # -- backward -------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import numpy
 
 from ..backend import get_array_module, on_input_device
+from ..kernels import batchnorm as kernels
 from ..validate import integer
 from .base import Layer
 
@@ -29,7 +30,8 @@ class BatchNorm2d(Layer):
         dx = (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)) / sqrt(var + eps)
 
     and in eval mode simply ``dx = dy * gamma / sqrt(running_var + eps)``. The plain version
-    is ``minialex.naive.batch_norm2d`` / ``batch_norm2d_backward``. ``affine=False`` keeps
+    is ``minialex.naive.batch_norm2d`` / ``batch_norm2d_backward``; the passes run in
+    :mod:`minialex.kernels.batchnorm`. ``affine=False`` keeps
     gamma = 1 and beta = 0 fixed (no parameters). Buffers are saved with the weights
     (``state_dict``: ``bn1.running_mean``) and never trained.
     """
@@ -57,40 +59,34 @@ class BatchNorm2d(Layer):
     @on_input_device
     def forward(self, x):
         self.check_input(x, 4, self.num_features)
-        xp = get_array_module(x)
+        gamma, beta = self._gamma_beta(x)
         if self.training:
             m = x.shape[0] * x.shape[2] * x.shape[3]
             if m < 2:
                 raise ValueError(f"{self}: training mode needs more than one value per channel "
                                  f"to estimate a variance, got input shape {tuple(x.shape)}")
-            mean = x.mean(axis=(0, 2, 3))
-            centred = x - mean.reshape(1, -1, 1, 1)
-            var = (centred * centred).mean(axis=(0, 2, 3))
+            # x_hat = (x - mean) / sqrt(var + eps) with the batch's statistics; y = gamma x_hat + beta
+            x_hat, y, inv_std, mean, var = kernels.normalise(x, None, None, gamma, beta,
+                                                             self.eps)
             self._update_running(mean, var * (m / (m - 1)))
-        else:
-            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
-            centred = x - mean.reshape(1, -1, 1, 1)
-        inv_std = 1 / xp.sqrt(var + x.dtype.type(self.eps))
-        x_hat = centred * inv_std.reshape(1, -1, 1, 1)
-        gamma, beta = self._gamma_beta(x)
+        else:                      # the same with the running statistics
+            x_hat, y, inv_std = kernels.normalise(x, self.buffers["running_mean"],
+                                                  self.buffers["running_var"], gamma, beta,
+                                                  self.eps)
         self.save_for_backward(x_hat, inv_std, gamma, self.training)
-        return x_hat * gamma.reshape(1, -1, 1, 1) + beta.reshape(1, -1, 1, 1)
+        return y
 
     @on_input_device
     def backward(self, dy):
         x_hat, inv_std, gamma, batch_statistics = self.saved()
         self.check_gradient(dy, x_hat.shape)
+        # dbeta = sum dy, dgamma = sum dy x_hat; dx = gamma / sqrt(var + eps) * (dy - mean(dy)
+        # - x_hat mean(dy x_hat)) in training, gamma / sqrt(var + eps) * dy in eval
+        dx, dgamma, dbeta = kernels.normalise_backward(dy, x_hat, gamma, inv_std,
+                                                       batch_statistics)
         if self.affine:
-            self.grads["bias"] = dy.sum(axis=(0, 2, 3))                   # dbeta
-            self.grads["weight"] = (dy * x_hat).sum(axis=(0, 2, 3))       # dgamma
-        scale = (gamma * inv_std).reshape(1, -1, 1, 1)
-        if not batch_statistics:
-            return dy * scale                                  # eval: an affine map of x
-        m = dy.shape[0] * dy.shape[2] * dy.shape[3]
-        mean_dy = dy.sum(axis=(0, 2, 3)).reshape(1, -1, 1, 1) / m
-        mean_dy_x_hat = (dy * x_hat).sum(axis=(0, 2, 3)).reshape(1, -1, 1, 1) / m
-        # dx = gamma/sqrt(var+eps) * (dy - mean(dy) - x_hat * mean(dy * x_hat))
-        return scale * (dy - mean_dy - x_hat * mean_dy_x_hat)
+            self.grads["weight"], self.grads["bias"] = dgamma, dbeta
+        return dx
 
     def _gamma_beta(self, x):
         if self.affine:

@@ -3,7 +3,7 @@
 import numpy
 import pytest
 
-from minialex import Conv2d, Dropout, LocalResponseNorm, MaxPool2d
+from minialex import BatchNorm2d, Conv2d, Dropout, LocalResponseNorm, MaxPool2d
 from minialex.kernels.threads import num_threads, split_over_cores
 
 
@@ -39,7 +39,8 @@ def test_bad_thread_count(monkeypatch):
 
 @pytest.mark.parametrize("make", [
     lambda: Conv2d(4, 6, 3, stride=2, padding=1, dtype="float64", seed=0),
-    lambda: MaxPool2d(3, 2), lambda: LocalResponseNorm(groups=2), lambda: Dropout(0.5, seed=3)])
+    lambda: MaxPool2d(3, 2), lambda: LocalResponseNorm(groups=2), lambda: Dropout(0.5, seed=3),
+    lambda: BatchNorm2d(4, dtype="float64")])
 def test_results_do_not_depend_on_the_thread_count(make, monkeypatch, rng):
     x = rng.standard_normal((3, 4, 9, 9))
     results = []

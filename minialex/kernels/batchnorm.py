@@ -1,0 +1,75 @@
+"""Batch normalisation, fast: each core takes a block of channels through every pass.
+
+``minialex.layers.BatchNorm2d`` says what is computed (per channel c, over its N*H*W values)::
+
+    x_hat = (x - mean) / sqrt(var + eps)         y = gamma * x_hat + beta
+    dx = gamma / sqrt(var + eps) * (dy - mean(dy) - x_hat * mean(dy * x_hat))
+
+Why it is fast: channels are independent, so the cores share them out
+(:mod:`minialex.kernels.threads`), and each core runs all passes over its own channels while
+they are in cache, with the intermediates written in place: a statistics pass, then one
+subtraction, one scaling and one affine pass forward; two reductions and three in-place passes
+backward. The per-channel sums of ``dy`` and ``dy * x_hat`` are both what the parameter
+gradients need and what the input gradient needs, so each is computed once.
+"""
+
+from ..backend import get_array_module
+from .threads import split_over_cores
+
+
+def normalise(x, mean, var, gamma, beta, eps):
+    """x (N, C, H, W) and per-channel statistics -> (x_hat, y, 1/sqrt(var + eps)); ``mean``
+    and ``var`` None: the batch's own (biased) ones, returned as a fourth and fifth value."""
+    xp = get_array_module(x)
+    batch_statistics = mean is None
+    c = x.shape[1]
+    if batch_statistics:
+        mean, var = xp.empty(c, dtype=x.dtype), xp.empty(c, dtype=x.dtype)
+    inv_std = xp.empty(c, dtype=x.dtype)
+    x_hat, y = xp.empty_like(x), xp.empty_like(x)
+    eps = x.dtype.type(eps)
+
+    def channels(lo, hi):
+        part, hat = x[:, lo:hi], x_hat[:, lo:hi]
+        if batch_statistics:
+            part.mean(axis=(0, 2, 3), out=mean[lo:hi])
+        xp.subtract(part, mean[lo:hi].reshape(1, -1, 1, 1), out=hat)     # x - mean
+        if batch_statistics:
+            xp.multiply(hat, hat, out=y[:, lo:hi])                        # y as scratch
+            y[:, lo:hi].mean(axis=(0, 2, 3), out=var[lo:hi])
+        xp.sqrt(var[lo:hi] + eps, out=inv_std[lo:hi])
+        xp.reciprocal(inv_std[lo:hi], out=inv_std[lo:hi])
+        hat *= inv_std[lo:hi].reshape(1, -1, 1, 1)                        # x_hat
+        xp.multiply(hat, gamma[lo:hi].reshape(1, -1, 1, 1), out=y[:, lo:hi])
+        y[:, lo:hi] += beta[lo:hi].reshape(1, -1, 1, 1)                   # gamma x_hat + beta
+
+    split_over_cores(channels, c, xp)
+    if batch_statistics:
+        return x_hat, y, inv_std, mean, var
+    return x_hat, y, inv_std
+
+
+def normalise_backward(dy, x_hat, gamma, inv_std, batch_statistics):
+    """(dx, dgamma, dbeta) from the upstream dy and what forward kept."""
+    xp = get_array_module(dy)
+    c = dy.shape[1]
+    m = dy.shape[0] * dy.shape[2] * dy.shape[3]
+    dx = xp.empty_like(dy)
+    dgamma, dbeta = xp.empty(c, dtype=dy.dtype), xp.empty(c, dtype=dy.dtype)
+
+    def channels(lo, hi):
+        g, hat, out = dy[:, lo:hi], x_hat[:, lo:hi], dx[:, lo:hi]
+        g.sum(axis=(0, 2, 3), out=dbeta[lo:hi])                           # sum dy
+        xp.multiply(g, hat, out=out)
+        out.sum(axis=(0, 2, 3), out=dgamma[lo:hi])                        # sum dy * x_hat
+        scale = (gamma[lo:hi] * inv_std[lo:hi]).reshape(1, -1, 1, 1)
+        if not batch_statistics:
+            xp.multiply(g, scale, out=out)                                # eval: affine
+            return
+        xp.multiply(hat, (dgamma[lo:hi] / m).reshape(1, -1, 1, 1), out=out)
+        xp.subtract(g, out, out=out)                       # dy - x_hat * mean(dy * x_hat)
+        out -= (dbeta[lo:hi] / m).reshape(1, -1, 1, 1)                    # - mean(dy)
+        out *= scale
+
+    split_over_cores(channels, c, xp)
+    return dx, dgamma, dbeta

@@ -10,7 +10,8 @@ Why it is fast: channels are independent, so the cores share them out
 they are in cache, with the intermediates written in place: a statistics pass, then one
 subtraction, one scaling and one affine pass forward; two reductions and three in-place passes
 backward. The per-channel sums of ``dy`` and ``dy * x_hat`` are both what the parameter
-gradients need and what the input gradient needs, so each is computed once.
+gradients need and what the input gradient needs, so each is computed once. Every sum runs
+over one channel at a time, so the results are the same bits whatever the number of cores.
 """
 
 from ..backend import get_array_module
@@ -32,11 +33,11 @@ def normalise(x, mean, var, gamma, beta, eps):
     def channels(lo, hi):
         part, hat = x[:, lo:hi], x_hat[:, lo:hi]
         if batch_statistics:
-            part.mean(axis=(0, 2, 3), out=mean[lo:hi])
+            _channel_means(part, mean[lo:hi])
         xp.subtract(part, mean[lo:hi].reshape(1, -1, 1, 1), out=hat)     # x - mean
         if batch_statistics:
             xp.multiply(hat, hat, out=y[:, lo:hi])                        # y as scratch
-            y[:, lo:hi].mean(axis=(0, 2, 3), out=var[lo:hi])
+            _channel_means(y[:, lo:hi], var[lo:hi])
         xp.sqrt(var[lo:hi] + eps, out=inv_std[lo:hi])
         xp.reciprocal(inv_std[lo:hi], out=inv_std[lo:hi])
         hat *= inv_std[lo:hi].reshape(1, -1, 1, 1)                        # x_hat
@@ -59,9 +60,9 @@ def normalise_backward(dy, x_hat, gamma, inv_std, batch_statistics):
 
     def channels(lo, hi):
         g, hat, out = dy[:, lo:hi], x_hat[:, lo:hi], dx[:, lo:hi]
-        g.sum(axis=(0, 2, 3), out=dbeta[lo:hi])                           # sum dy
+        _channel_means(g, dbeta[lo:hi], m)                                # sum dy
         xp.multiply(g, hat, out=out)
-        out.sum(axis=(0, 2, 3), out=dgamma[lo:hi])                        # sum dy * x_hat
+        _channel_means(out, dgamma[lo:hi], m)                             # sum dy * x_hat
         scale = (gamma[lo:hi] * inv_std[lo:hi]).reshape(1, -1, 1, 1)
         if not batch_statistics:
             xp.multiply(g, scale, out=out)                                # eval: affine
@@ -73,3 +74,10 @@ def normalise_backward(dy, x_hat, gamma, inv_std, batch_statistics):
 
     split_over_cores(channels, c, xp)
     return dx, dgamma, dbeta
+
+
+def _channel_means(a, out, times=1):
+    """``out[c] = mean of a[:, c] * times``, one channel at a time, so that the result does
+    not depend on how the channels were shared out between the cores."""
+    for c in range(a.shape[1]):
+        out[c] = a[:, c].mean() * times

@@ -67,6 +67,9 @@ def layer_cases(mx):
         ("max-pool 3/2, 96x55x55, b32", mx.MaxPool2d(3, 2), (32, 96, 55, 55)),
         ("LRN (paper), 96x55x55, b32", mx.LocalResponseNorm(), (32, 96, 55, 55)),
         ("ReLU, 96x55x55, b32", mx.ReLU(), (32, 96, 55, 55)),
+        ("tanh, 96x55x55, b32", mx.Tanh(), (32, 96, 55, 55)),
+        ("flatten, 256x6x6, b32", mx.Flatten(), (32, 256, 6, 6)),
+        ("softmax loss, 1000 classes, b128", mx.SoftmaxCrossEntropy(), (128, 1000)),
         ("dropout (train), 4096, b128", mx.Dropout(0.5, seed=0), (128, 4096)),
         ("fc6 9216->4096, b32", mx.Linear(9216, 4096, seed=rng), (32, 9216)),
     ]
@@ -74,8 +77,12 @@ def layer_cases(mx):
 
 def time_layer(layer, x, dy):
     start = time.perf_counter()
-    layer.forward(x)
-    layer.backward(dy)
+    if isinstance(dy, tuple):                 # the loss: forward(logits, labels), backward()
+        layer.forward(x, dy[0])
+        layer.backward()
+    else:
+        layer.forward(x)
+        layer.backward(dy)
     return time.perf_counter() - start
 
 
@@ -113,7 +120,10 @@ def main():
         theirs.params = {k: v.copy() for k, v in ours.params.items()}
         rng = numpy.random.default_rng(1)
         x = rng.standard_normal(shape).astype(numpy.float32)
-        dy = rng.standard_normal(ours.forward(x).shape).astype(numpy.float32)
+        if isinstance(ours, new.SoftmaxCrossEntropy):
+            dy = (rng.integers(0, shape[1], shape[0]),)
+        else:
+            dy = rng.standard_normal(ours.forward(x).shape).astype(numpy.float32)
         runs = [lambda: time_layer(ours, x, dy), lambda: time_layer(theirs, x, dy)]
         rows.append((name,) + interleave(runs, args.repeats))
     if not args.no_steps:

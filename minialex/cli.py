@@ -53,9 +53,9 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
     written = [viz.plot_curves(os.path.join(run_dir, "history.csv"),
                                os.path.join(run_dir, "curves.png"))]
     state = model.state_dict()
-    towers = max(MODELS[config["model"]].towers)   # conv2's groups split conv1 in two
+    groups = MODELS[config["model"]].conv1_groups      # drawn apart, as in Figure 3
     written.append(viz.plot_filters(state["conv1.weight"], os.path.join(run_dir, "filters.png"),
-                                    towers=towers))
+                                    towers=groups))
     if neighbours:
         one_tower = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
         one_tower.load_state_dict(state)

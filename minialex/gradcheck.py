@@ -18,6 +18,7 @@ in three steps, each a function of its own:
 
 import numpy
 
+from . import layers as L
 from .backend import asnumpy, device_of, get_array_module
 from .validate import integer
 
@@ -65,8 +66,8 @@ def gradcheck(layer, x, *args, eps=1e-5, tol=1e-7, directions=None, rel_floor=1e
     for h in holders:
         h.params = {k: _float64(v) for k, v in h.params.items()}
         h.buffers = {k: _float64(v) for k, v in h.buffers.items()}
-        # A dict of its own: backward assigns into grads, which must not reach the saved one.
-        h.grads = dict(h.grads)
+        # Empty: a backward may write into its last gradient arrays, which are the caller's.
+        h.grads = {}
     try:
         x64 = _float64(x)
 
@@ -187,16 +188,14 @@ def _float64(array):
 
 
 def _step_restarter(layer):
-    """A function that puts ``layer`` (or every layer of a model) back at the current step,
-    so that each forward of the check draws the same dropout mask."""
-    if hasattr(layer, "set_step"):
-        layers = [l for _, l in layer.layers()]
-        step = layers[0].step if layers else 0
-        return lambda: layer.set_step(step)
-    step = getattr(layer, "step", 0)
+    """A function that puts ``layer`` (or each layer of a model) back at its current step, so
+    that each forward of the check draws the same dropout mask."""
+    layers = [l for _, l in layer.layers()] if hasattr(layer, "layers") else [layer]
+    steps = [(l, getattr(l, "step", 0)) for l in layers]
 
     def restart():
-        layer.step = step
+        for l, step in steps:
+            l.step = step
     return restart
 
 
@@ -207,8 +206,6 @@ def standard_cases(seed=0):
     tanh inputs are kept at least 0.1 from 0 and max-pool inputs are a permutation of spaced
     values, so no step of the difference crosses a kink or changes a window's winner.
     """
-    from . import layers as L
-
     rng = numpy.random.default_rng(seed)
 
     def normal(*shape):
@@ -225,9 +222,10 @@ def standard_cases(seed=0):
     def conv(*args, **kwargs):
         return L.Conv2d(*args, dtype="float64", seed=rng, **kwargs)
 
-    def batchnorm(training):
-        layer = L.BatchNorm2d(3, dtype="float64").train(training)
-        layer.params = {"weight": 1 + 0.5 * normal(3), "bias": normal(3)}
+    def batchnorm(training, affine=True):
+        layer = L.BatchNorm2d(3, affine=affine, dtype="float64").train(training)
+        if affine:
+            layer.params = {"weight": 1 + 0.5 * normal(3), "bias": normal(3)}
         layer.buffers = {"running_mean": normal(3), "running_var": 0.5 + rng.random(3)}
         return layer
 
@@ -252,5 +250,7 @@ def standard_cases(seed=0):
         ("Dropout inverted (eval)", L.Dropout(0.5, "inverted", seed=0).eval(), normal(3, 8), ()),
         ("BatchNorm2d (train; not in the paper)", batchnorm(True), normal(4, 3, 3, 3), ()),
         ("BatchNorm2d (eval; not in the paper)", batchnorm(False), normal(4, 3, 3, 3), ()),
+        ("BatchNorm2d affine=False (train)", batchnorm(True, affine=False), normal(4, 3, 3, 3),
+         ()),
         ("SoftmaxCrossEntropy", L.SoftmaxCrossEntropy(), normal(4, 5), (rng.integers(0, 5, 4),)),
     ]

@@ -84,14 +84,16 @@ class DatasetEntry:
 
 
 DATASETS = {
-    "shapes": DatasetEntry("built-in generated shapes, 10 classes (no download)", _load_shapes,
-                      (40, 32), epochs=4, needs_data_dir=False, native_size=32),
+    "shapes": DatasetEntry("built-in generated shapes, 10 classes (no download)",
+                           _load_shapes, (40, 32), epochs=4, needs_data_dir=False,
+                           native_size=32),
     "cifar10": DatasetEntry("CIFAR-10, the official python folder", _load_cifar10, (40, 32),
-                       epochs=30, needs_data_dir=True, downloadable=True, native_size=32),
+                            epochs=30, needs_data_dir=True, downloadable=True, native_size=32),
     "tiny-imagenet": DatasetEntry("Tiny ImageNet's layout (wnids.txt, train/, val/)",
-                             _load_tiny_imagenet, (36, 32), epochs=30, needs_data_dir=True),
-    "imagefolder": DatasetEntry("train/<class>/*.jpg and val/<class>/*.jpg", _load_image_folder,
-                           (36, 32), epochs=30, needs_data_dir=True),
+                                  _load_tiny_imagenet, (36, 32), epochs=30,
+                                  needs_data_dir=True),
+    "imagefolder": DatasetEntry("train/<class>/*.jpg and val/<class>/*.jpg",
+                                _load_image_folder, (36, 32), epochs=30, needs_data_dir=True),
 }
 
 
@@ -105,20 +107,23 @@ class ModelEntry:
     defaults: dict                # lr, batch_size and the choices it makes by default
     towers: tuple = (1, 2)
     options: tuple = ("norm", "activation", "pool", "dropout")   # config keys it takes
+    conv1_groups: int = 2         # conv2 reads conv1's maps in this many groups (Figure 3)
 
 
 MODELS = {
     "alexnet": ModelEntry("AlexNet as in the paper (§3.5, Figure 2), 227x227 inputs",
-                     models.alexnet, 227,
-                     {"lr": 0.01, "batch_size": 128, "init": "paper", "norm": "lrn",
-                      "dropout": "paper"}),
-    "alexnet_cifar": ModelEntry("AlexNet's eight layers sized for 32x32 images", models.alexnet_cifar,
-                           32, {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "lrn",
-                                "dropout": "paper"}),
+                          models.alexnet, 227,
+                          {"lr": 0.01, "batch_size": 128, "init": "paper", "norm": "lrn",
+                           "dropout": "paper"}),
+    "alexnet_cifar": ModelEntry("AlexNet's eight layers sized for 32x32 images",
+                                models.alexnet_cifar, 32,
+                                {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "lrn",
+                                 "dropout": "paper"}),
     "figure1_net": ModelEntry("Figure 1's four-layer CIFAR-10 net", models.figure1_net, 32,
-                         {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "none",
-                          "dropout": "none"},
-                         towers=(1,), options=("norm", "activation", "pool")),
+                              {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "none",
+                               "dropout": "none"},
+                              towers=(1,), options=("norm", "activation", "pool"),
+                              conv1_groups=1),
 }
 
 # The built-in quick run: only 2,700 small images, so smaller steps, and more of them (85 an

@@ -10,12 +10,9 @@ import numbers
 def integer(value, name, owner, minimum=None):
     """``value`` as an ``int``; bools, floats and strings are refused, as are values below
     ``minimum``. ``owner`` and ``name`` say whose argument it is, for the message."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{owner}: {name} must be an integer, got {value!r}")
-    if minimum is not None and value < minimum:
-        wanted = {0: "a non-negative integer", 1: "a positive integer"}.get(
-            minimum, f"an integer >= {minimum}")
-        raise ValueError(f"{owner}: {name} must be {wanted}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or \
+            (minimum is not None and value < minimum):
+        raise ValueError(f"{owner}: {name} must be {_wanted(minimum)}, got {value!r}")
     return int(value)
 
 
@@ -26,10 +23,7 @@ def integers(values, name, owner, minimum=None):
         return tuple(integer(v, name, owner, minimum) for v in values)
     except ValueError:
         shown = values if len(values) > 1 else values[0]
-        wanted = "an integer" if minimum is None else (
-            {0: "a non-negative integer", 1: "a positive integer"}.get(
-                minimum, f"an integer >= {minimum}"))
-        raise ValueError(f"{owner}: {name} must be {wanted}, got {shown!r}") from None
+        raise ValueError(f"{owner}: {name} must be {_wanted(minimum)}, got {shown!r}") from None
 
 
 def choice(value, name, owner, choices):
@@ -37,3 +31,10 @@ def choice(value, name, owner, choices):
     if value not in choices:
         raise ValueError(f"{owner}: {name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def _wanted(minimum):
+    if minimum is None:
+        return "an integer"
+    return {0: "a non-negative integer", 1: "a positive integer"}.get(
+        minimum, f"an integer >= {minimum}")

@@ -218,3 +218,25 @@ def test_a_backward_that_sets_no_gradient_is_named(rng):
     layer, x = linear_case(Forgetful, rng)
     with pytest.raises(GradcheckError, match="no gradient for 'bias'"):
         gradcheck(layer, x)
+
+
+def test_a_float64_layer_keeps_its_gradient_arrays_untouched(rng):
+    layer, x = linear_case(Linear, rng)
+    y = layer.forward(x)
+    layer.backward(numpy.ones_like(y))
+    grads = {k: (v, v.copy()) for k, v in layer.grads.items()}
+    gradcheck(layer, x)
+    for key, (array, values) in grads.items():
+        assert layer.grads[key] is array
+        numpy.testing.assert_array_equal(array, values)
+
+
+def test_a_model_is_left_at_its_layers_own_steps(rng):
+    from minialex import Dropout, Sequential
+    net = Sequential([("fc", Linear(4, 6, dtype="float64", seed=0)),
+                      ("drop", Dropout(0.5, seed=1))])
+    x = rng.standard_normal((3, 4))
+    net.forward(x)
+    net.forward(x)                              # dropout at step 2, the linear layer at 0
+    gradcheck(net, x)
+    assert [layer.step for _, layer in net.layers()] == [0, 2]

@@ -1,37 +1,35 @@
 """No import cycle anywhere in the package, function-level imports included.
 
-Every ``import`` statement of every module (found with ``ast``, wherever it stands) becomes an
-edge from the importing module to the imported minialex module(s); then a depth-first search
-looks for a cycle. Packages that contain the importing module are left out as targets: Python
-is already importing them when the module runs.
+Every ``import`` statement of every module (found with ``ast``, wherever it stands: at the top,
+in a function, in a class) becomes an edge from the importing module to the modules it makes
+Python import; then a depth-first search looks for a cycle. ``from package import name`` is an
+edge to ``package.name`` when that is a submodule, and to ``package`` itself otherwise (its
+``__init__`` must have run to hold ``name``).
 """
 
 import ast
+import textwrap
 from pathlib import Path
 
 import minialex
 
-ROOT = Path(minialex.__file__).parent
 
+def import_graph(root):
+    """``{module: {modules it imports}}`` for the package in folder ``root``."""
+    root = Path(root)
+    top = root.name
 
-def module_name(path):
-    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    def name_of(path):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
+    def exists(name):
+        path = root.parent / Path(*name.split("."))
+        return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
-def is_package(name):
-    return (ROOT.parent / Path(*name.split(".")) / "__init__.py").exists()
-
-
-def exists(name):
-    path = ROOT.parent / Path(*name.split("."))
-    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
-
-
-def import_graph():
     graph = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        name = module_name(path)
+    for path in sorted(root.rglob("*.py")):
+        name = name_of(path)
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         targets = set()
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -40,19 +38,18 @@ def import_graph():
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    anchor = package.split(".")
-                    anchor = anchor[:len(anchor) - node.level + 1]
+                    anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
                     base = ".".join(anchor + ([base] if base else []))
-                targets.add(base)
-                targets |= {f"{base}.{alias.name}" for alias in node.names
-                            if exists(f"{base}.{alias.name}")}
-        ancestors = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
-        graph[name] = {t for t in targets if t.split(".")[0] == "minialex" and exists(t)
-                       and t != name and t not in ancestors}
+                submodules = {f"{base}.{a.name}" for a in node.names if exists(f"{base}.{a.name}")}
+                targets |= submodules
+                if len(submodules) < len(node.names):      # some name is not a submodule
+                    targets.add(base)
+        graph[name] = {t for t in targets if t.split(".")[0] == top and exists(t) and t != name}
     return graph
 
 
 def find_cycle(graph):
+    """A list of modules that import each other in a ring, or None."""
     state, stack = {}, []
 
     def visit(node):
@@ -78,13 +75,36 @@ def find_cycle(graph):
 
 
 def test_the_package_has_no_import_cycle():
-    graph = import_graph()
-    assert "minialex.models.build" in graph and "minialex.parallel" in graph
+    graph = import_graph(Path(minialex.__file__).parent)
+    assert {"minialex.models.build", "minialex.parallel", "minialex.layers.conv"} <= set(graph)
+    assert "minialex.kernels.conv" in graph["minialex.layers.conv"]
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
 
 
-def test_the_walk_sees_function_level_imports_and_would_report_a_cycle():
-    graph = import_graph()
-    assert "minialex.layers" in graph["minialex.gradcheck"]   # imported inside a function
-    graph["minialex.parallel"] = graph["minialex.parallel"] | {"minialex.models.build"}
+def write_package(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def test_a_cycle_through_a_function_level_import_is_found(tmp_path):
+    write_package(tmp_path / "pkg", {
+        "__init__.py": "",
+        "a.py": "from .b import helper\n",
+        "b.py": "def helper():\n    from . import a\n    return a\n",
+        "c.py": "from . import a\n"})
+    graph = import_graph(tmp_path / "pkg")
+    assert graph["pkg.b"] == {"pkg.a"} and graph["pkg.c"] == {"pkg.a"}
+    assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
+def test_importing_a_name_from_the_package_itself_counts(tmp_path):
+    write_package(tmp_path / "pkg", {
+        "__init__.py": "from .sub.mod import thing\n",
+        "sub/__init__.py": "",
+        "sub/mod.py": "def thing():\n    from .. import VERSION\n",
+        "other.py": "from . import sub\n"})
+    graph = import_graph(tmp_path / "pkg")
+    assert "pkg" in graph["pkg.sub.mod"] and graph["pkg.other"] == {"pkg.sub"}
     assert find_cycle(graph) is not None

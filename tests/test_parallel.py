@@ -90,6 +90,9 @@ def test_dropout_really_drops_in_both_towers():
         if name.startswith("drop"):
             assert [layer.channel_offset for layer in stage] == [0, 512]
             assert all(layer.name == name for layer in stage)
+            for layer in stage:                  # about half of each tower's units dropped
+                multiplier, _ = layer.saved()
+                assert 0.3 < 1 - numpy.mean(multiplier) < 0.7
 
 
 def test_bytes_crossing_are_the_activations_at_the_crossings(pair):

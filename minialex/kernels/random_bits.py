@@ -61,6 +61,9 @@ def keep_mask(shape, p, key, channel_offset=0, like=None):
     """bool array of ``shape`` (N, C, ...), on the device of ``like``: True where kept."""
     xp = get_array_module(like)
     n, units = shape[0], math.prod(shape[1:])
+    if n * units == 0:
+        with device_of(like):
+            return xp.ones(shape, dtype=bool)
     first = channel_offset * math.prod(shape[2:])     # this part's first unit in the layer
     lo_hash, hi_hash = first // LANES, -(-(first + units) // LANES)
     skip = first - lo_hash * LANES

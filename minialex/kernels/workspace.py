@@ -50,3 +50,10 @@ def reusable(array, shape, dtype, like):
         return array
     with device_of(like):
         return xp.empty(shape, dtype=dtype)
+
+
+def matmul_reusing(a, b, previous):
+    """``a @ b`` (2-D), written into ``previous`` when it fits: a layer passes its last
+    gradient, which this step overwrites anyway, and the product needs no new memory."""
+    out = reusable(previous, (a.shape[0], b.shape[1]), a.dtype, like=a)
+    return get_array_module(a).matmul(a, b, out=out)

@@ -23,8 +23,6 @@
 * Bad input raises ``ValueError`` naming the layer and what was expected, before any work.
 """
 
-import numpy
-
 from ..backend import Device, device_of, to_device
 
 
@@ -102,14 +100,18 @@ class Layer:
         return ""
 
     # -- input checks: one place, one wording ---------------------------------------------------
-    def check_input(self, x, ndim=None, channels=None, layout="(N, C, H, W)"):
-        """Raise ``ValueError`` unless ``x`` is a floating array of rank ``ndim`` (any rank when
-        None), with ``channels`` channels on axis 1, whose dtype matches the parameters."""
+    def check_input(self, x, ndim=None, channels=None, layout="(N, C, H, W)", min_ndim=0):
+        """Raise ``ValueError`` unless ``x`` is a floating array of rank ``ndim`` (or, when
+        None, of rank ``min_ndim`` or more), with ``channels`` channels on axis 1, whose dtype
+        matches the parameters."""
         if not hasattr(x, "shape") or not hasattr(x, "dtype"):
             raise ValueError(f"{self}: expected an array of shape {layout}, got {type(x).__name__}")
         if ndim is not None and x.ndim != ndim:
             raise ValueError(f"{self}: expected a {ndim}-D input of shape {layout}, "
                              f"got shape {tuple(x.shape)}")
+        if x.ndim < min_ndim:
+            raise ValueError(f"{self}: expected an array of shape {layout}, got shape "
+                             f"{tuple(x.shape)}")
         if x.dtype.kind != "f":
             raise ValueError(f"{self}: expected a floating-point input (float32 or float64), "
                              f"got dtype {x.dtype}")
@@ -132,24 +134,4 @@ def _cast(array, dtype):
         return array.astype(dtype)
 
 
-def init_params(layer, weight_shape, fan_in, weight_std, bias_init, dtype, seed):
-    """Fill ``layer.params`` with ``weight ~ N(0, std**2)`` and a constant bias.
-
-    ``weight_std=None`` gives He et al.'s ``sqrt(2 / fan_in)``, which trains deep ReLU nets from
-    scratch; the paper's §5 uses ``0.01`` (the models pass it). ``seed`` is an int, a
-    ``numpy.random.Generator`` or None. Parameters are created on the CPU; ``layer.to(device)``
-    moves them.
-    """
-    dtype = numpy.dtype(dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"{layer}: dtype must be a floating type, got {dtype}")
-    std = numpy.sqrt(2.0 / fan_in) if weight_std is None else float(weight_std)
-    rng = seed if isinstance(seed, numpy.random.Generator) else numpy.random.default_rng(seed)
-    weight = rng.standard_normal(weight_shape, dtype=numpy.float32 if dtype.itemsize <= 4
-                                 else numpy.float64)   # no float64 detour for float32 layers
-    weight *= std
-    layer.params["weight"] = weight.astype(dtype, copy=False)
-    layer.params["bias"] = numpy.full(weight_shape[0], bias_init, dtype=dtype)
-
-
-__all__ = ["Layer", "init_params"]
+__all__ = ["Layer"]

@@ -61,18 +61,16 @@ class BatchNorm2d(Layer):
         self.check_input(x, 4, self.num_features)
         gamma, beta = self._gamma_beta(x)
         if self.training:
-            m = x.shape[0] * x.shape[2] * x.shape[3]
-            if m < 2:
+            count = x.shape[0] * x.shape[2] * x.shape[3]
+            if count < 2:
                 raise ValueError(f"{self}: training mode needs more than one value per channel "
                                  f"to estimate a variance, got input shape {tuple(x.shape)}")
-            # x_hat = (x - mean) / sqrt(var + eps) with the batch's statistics; y = gamma x_hat + beta
-            x_hat, y, inv_std, mean, var = kernels.normalise(x, None, None, gamma, beta,
-                                                             self.eps)
-            self._update_running(mean, var * (m / (m - 1)))
-        else:                      # the same with the running statistics
-            x_hat, y, inv_std = kernels.normalise(x, self.buffers["running_mean"],
-                                                  self.buffers["running_var"], gamma, beta,
-                                                  self.eps)
+            mean, var = kernels.batch_statistics(x)
+            self._update_running(mean, var * (count / (count - 1)))
+        else:
+            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
+        # x_hat = (x - mean) / sqrt(var + eps);  y = gamma * x_hat + beta
+        x_hat, y, inv_std = kernels.normalise(x, mean, var, gamma, beta, self.eps)
         self.save_for_backward(x_hat, inv_std, gamma, self.training)
         return y
 
@@ -96,6 +94,6 @@ class BatchNorm2d(Layer):
 
     def _update_running(self, mean, unbiased_var):
         """New running statistics (new arrays: the old ones may be held elsewhere)."""
-        m = self.momentum
-        self.buffers["running_mean"] = (1 - m) * self.buffers["running_mean"] + m * mean
-        self.buffers["running_var"] = (1 - m) * self.buffers["running_var"] + m * unbiased_var
+        keep, take = 1 - self.momentum, self.momentum
+        self.buffers["running_mean"] = keep * self.buffers["running_mean"] + take * mean
+        self.buffers["running_var"] = keep * self.buffers["running_var"] + take * unbiased_var

@@ -6,8 +6,9 @@ from ..backend import get_array_module, on_input_device
 from ..kernels import conv as kernels
 from ..kernels.workspace import Workspace
 from ..validate import integer, integers
-from ..windows import output_size, pair
-from .base import Layer, init_params
+from ..windows import check_fits, output_size, pair
+from .base import Layer
+from .init import init_params
 
 
 class Conv2d(Layer):
@@ -82,7 +83,7 @@ class Conv2d(Layer):
     @on_input_device
     def forward(self, x):
         self.check_input(x, 4, self.in_channels)
-        self._check_fits(x.shape)
+        check_fits(self, x.shape, self.kernel_size, self.padding)
         xp = get_array_module(x)
         X, geometry = self._columns(x)                        # X_g: every window as a column
         Y = xp.matmul(self._grouped_weight(), X)              # Y_g = W_g X_g
@@ -107,10 +108,3 @@ class Conv2d(Layer):
     def _columns(self, x):
         return kernels.columns(x, self.kernel_size, self.stride, self.padding, self.groups,
                                self.workspace)
-
-    def _check_fits(self, x_shape):
-        _, _, h, w = x_shape
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        if kh > h + 2 * ph or kw > w + 2 * pw:
-            raise ValueError(f"{self}: kernel {kh}x{kw} is larger than the padded input "
-                             f"{h + 2 * ph}x{w + 2 * pw} (input shape {tuple(x_shape)})")

@@ -53,7 +53,7 @@ class Dropout(Layer):
 
     @on_input_device
     def forward(self, x):
-        self.check_input(x, layout="(any shape)")
+        self.check_input(x, layout="(N, ...) with a batch axis", min_ndim=1)
         if self.training:
             keep = random_bits.keep_mask(x.shape, self.p, self.mask_key(), self.channel_offset,
                                          like=x)

@@ -17,10 +17,7 @@ class Flatten(Layer):
 
     @on_input_device
     def forward(self, x):
-        self.check_input(x, layout="(N, ...) with a batch axis")
-        if x.ndim < 2:
-            raise ValueError(f"{self}: expected an array of shape (N, ...) with a batch axis, "
-                             f"got shape {tuple(x.shape)}")
+        self.check_input(x, layout="(N, ...) with a batch axis", min_ndim=2)
         self.save_for_backward(x.shape)
         return x.reshape(x.shape[0], -1)
 

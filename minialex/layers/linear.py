@@ -1,9 +1,10 @@
 """Linear: the fully-connected layers fc6, fc7, fc8 (§3.5)."""
 
-from ..backend import get_array_module, on_input_device
-from ..kernels.workspace import reusable
+from ..backend import on_input_device
+from ..kernels.workspace import matmul_reusing
 from ..validate import integer
-from .base import Layer, init_params
+from .base import Layer
+from .init import init_params
 
 
 class Linear(Layer):
@@ -44,10 +45,6 @@ class Linear(Layer):
     def backward(self, dy):
         (x,) = self.saved()
         self.check_gradient(dy, (x.shape[0], self.out_features))
-        xp = get_array_module(dy)
-        weight = self.params["weight"]
-        # dweight = dy.T @ x, written into last step's gradient array (kernels.workspace)
-        dweight = reusable(self.grads.get("weight"), weight.shape, dy.dtype, like=dy)
-        self.grads["weight"] = xp.matmul(dy.T, x, out=dweight)
+        self.grads["weight"] = matmul_reusing(dy.T, x, self.grads.get("weight"))  # dy.T @ x
         self.grads["bias"] = dy.sum(axis=0)
-        return dy @ weight
+        return dy @ self.params["weight"]

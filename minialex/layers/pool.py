@@ -3,7 +3,7 @@
 from ..backend import on_input_device
 from ..kernels import pool as kernels
 from ..validate import integers
-from ..windows import output_size, pair
+from ..windows import check_fits, output_size, pair
 from .base import Layer
 
 
@@ -47,11 +47,7 @@ class MaxPool2d(Layer):
     @on_input_device
     def forward(self, x):
         self.check_input(x, 4)
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        h, w = x.shape[2:]
-        if kh > h + 2 * ph or kw > w + 2 * pw:
-            raise ValueError(f"{self}: kernel {kh}x{kw} is larger than the padded input "
-                             f"{h + 2 * ph}x{w + 2 * pw} (input shape {tuple(x.shape)})")
+        check_fits(self, x.shape, self.kernel_size, self.padding)
         y, winners = kernels.max_pool(x, self.kernel_size, self.stride, self.padding)
         self.save_for_backward(winners)
         return y

@@ -1,9 +1,9 @@
 """AlexNet as in the paper (§3.5, Figure 2), and its CIFAR-sized sibling."""
 
-from ..layers import BatchNorm2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm
-from ..validate import choice
-from .build import Spec, build
-from .choices import ACTIVATIONS, DROPOUTS, NORMS, POOLS, activation_row, pool_row
+from ..layers import Conv2d, Dropout, Flatten, Linear
+from .build import build
+from .choices import activation_row, after_conv, check
+from .spec import Spec
 
 # Figure 2, in one place: the layers that read the activations of *both* towers. Everything
 # else stays inside its tower. "all": every tower reads both halves; "gather": the layer runs
@@ -25,14 +25,8 @@ def _features(channels, kernels, strides, paddings, norm, activation, pool):
             in_channels=channels[i - 1], out_channels=channels[i], kernel_size=kernels[i - 1],
             stride=strides[i - 1], padding=paddings[i - 1], groups=groups[i]),
             bias_one=i in (2, 4, 5)))
-        if norm == "batchnorm":
-            specs.append(Spec(f"bn{i}", BatchNorm2d, dict(num_features=channels[i])))
-        specs.append(activation_row(activation, i))
-        if norm == "lrn" and i in (1, 2):
-            specs.append(Spec(f"lrn{i}", LocalResponseNorm,
-                              dict(size=5, alpha=1e-4, beta=0.75, k=2.0, groups=2)))
-        if i in (1, 2, 5):
-            specs.append(pool_row(pool, i))
+        specs += after_conv(i, channels[i], norm, activation, pool if i in (1, 2, 5) else None,
+                            lrn=i in (1, 2), lrn_groups=2)
     return specs
 
 
@@ -48,17 +42,10 @@ def _classifier(in_features, hidden, num_classes, activation, dropout):
     return specs
 
 
-def _check(name, norm, activation, pool, dropout):
-    choice(norm, "norm", name, NORMS)
-    choice(activation, "activation", name, ACTIVATIONS)
-    choice(pool, "pool", name, POOLS)
-    choice(dropout, "dropout", name, DROPOUTS)
-
-
 def alexnet_specs(num_classes=1000, input_size=227, norm="lrn", activation="relu",
                   pool="overlap", dropout="paper"):
     """The layer table of :func:`alexnet`."""
-    _check("alexnet", norm, activation, pool, dropout)
+    check("alexnet", norm=norm, activation=activation, pool=pool, dropout=dropout)
     if input_size not in (224, 227):
         raise ValueError(f"alexnet: input_size must be 224 or 227, got {input_size!r}")
     # 227: (227 - 11) / 4 + 1 = 55 exactly. 224 (the paper's text): pad conv1 by 2, giving
@@ -112,7 +99,7 @@ def alexnet(num_classes=1000, input_size=227, towers=1, devices=None, norm="lrn"
 def alexnet_cifar_specs(num_classes=10, norm="lrn", activation="relu", pool="overlap",
                         dropout="paper"):
     """The layer table of :func:`alexnet_cifar`."""
-    _check("alexnet_cifar", norm, activation, pool, dropout)
+    check("alexnet_cifar", norm=norm, activation=activation, pool=pool, dropout=dropout)
     # 3/2 pooling takes conv1's 32x32 maps to 15x15; 2/2 pooling takes 30x30 maps to 15x15, so
     # with non-overlapping pools conv1 pads by 1 instead of 2 and every later size is the same.
     conv1_padding = 2 if pool == "overlap" else 1

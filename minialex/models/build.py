@@ -21,7 +21,6 @@ network is the same function as the one-tower network with the same seed.
 """
 
 import numbers
-from dataclasses import dataclass, field
 
 import numpy
 
@@ -30,40 +29,21 @@ from ..kernels.workspace import Workspace
 from ..layers import BatchNorm2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm
 from ..parallel import Crossing, TwoTowers
 from ..sequential import Sequential
-from ..validate import choice
+from .choices import check, init_kwargs
+from .spec import Spec
 
-INITS = ("paper", "paper-zero-bias", "he")
-
-
-@dataclass
-class Spec:
-    """One row of a model's layer table."""
-    name: str
-    cls: type
-    kwargs: dict = field(default_factory=dict)
-    bias_one: bool = False       # the paper's §5 sets these biases to 1 (conv2, 4, 5, fc6, 7)
-
-
-def init_kwargs(spec, init):
-    """Initial-value arguments of a Conv2d / Linear row under ``init``.
-
-    "paper" (§5): weights N(0, 0.01²); biases 1 in the rows marked ``bias_one``, 0 elsewhere.
-    "paper-zero-bias": the same weights, every bias 0. "he": weights N(0, 2 / fan_in), biases
-    0: what a small net needs to train from scratch.
-    """
-    choice(init, "init", "build", INITS)
-    if init == "he":
-        return {"weight_std": None, "bias_init": 0.0}
-    return {"weight_std": 0.01, "bias_init": 1.0 if init == "paper" and spec.bias_one else 0.0}
+__all__ = ["Spec", "build", "make_layer", "split_row", "split_into_towers"]
 
 
 def make_layer(spec, init, dtype, rng, workspace, dropout_seed, **overrides):
     """Instantiate one row, named after it; ``overrides`` replace some of its arguments (the
     towers use this). Convolutions get ``workspace``: one per device, shared, so the network
-    holds only its largest im2col columns, once."""
+    holds only its largest im2col columns, once. ``init=None`` makes zero weights without
+    drawing any (the towers' layers, which are then given their slices)."""
     kwargs = {**spec.kwargs, **overrides}
     if spec.cls in (Conv2d, Linear):
-        kwargs.update(init_kwargs(spec, init), dtype=dtype, seed=rng)
+        start = {"weight_std": 0.0} if init is None else init_kwargs(spec, init)
+        kwargs.update(start, dtype=dtype, seed=rng)
     if spec.cls is Conv2d:
         kwargs["workspace"] = workspace
     elif spec.cls is BatchNorm2d:
@@ -85,7 +65,7 @@ def build(specs, init="paper", dtype="float32", seed=None, towers=1, devices=Non
     for one tower (default "cpu"), two for two (default ``("cpu:0", "cpu:1")``).
     """
     numpy.dtype(dtype)  # a bad dtype fails here, by name
-    choice(init, "init", "build", INITS)
+    check("build", init=init)
     if towers not in (1, 2):
         raise ValueError(f"towers must be 1 or 2, got {towers!r}")
     devices = _devices(towers, devices)
@@ -95,8 +75,7 @@ def build(specs, init="paper", dtype="float32", seed=None, towers=1, devices=Non
     one_tower = [make_layer(s, init, dtype, rng, workspace, dropout_seed) for s in specs]
     if towers == 1:
         return Sequential([(s.name, layer) for s, layer in zip(specs, one_tower)]).to(devices[0])
-    stages = split_into_towers(specs, one_tower, crossings or {}, devices, init, dtype,
-                               dropout_seed)
+    stages = split_into_towers(specs, one_tower, crossings or {}, devices, dtype, dropout_seed)
     return TwoTowers(stages, devices)
 
 
@@ -110,7 +89,7 @@ def _devices(towers, devices):
     return devices
 
 
-def split_into_towers(specs, layers, crossings, devices, init, dtype, dropout_seed):
+def split_into_towers(specs, layers, crossings, devices, dtype, dropout_seed):
     """The stages of :class:`TwoTowers`: a :class:`Crossing` before each layer named in
     ``crossings``, and each row as one layer (or None) per tower, holding its slice of the
     one-tower layer's weights."""
@@ -119,19 +98,16 @@ def split_into_towers(specs, layers, crossings, devices, init, dtype, dropout_se
     if unknown:
         raise ValueError(f"two towers: crossings name layers the model lacks: {sorted(unknown)}")
     workspaces = [Workspace() for _ in devices]          # one per tower: see Conv2d
-    rng = numpy.random.default_rng(0)                    # for the shapes; weights are copied
     stages, gathered, channels = [], False, None
     for index, (spec, layer) in enumerate(zip(specs, layers)):
         mode = crossings.get(spec.name)
         if mode:
             stages.append((spec.name, Crossing(spec.name, devices, mode)))
             gathered = gathered or mode == "gather"
-        overrides = split_row(spec, mode, index == 0, towers, channels)
-        if gathered:                                     # after a gather only tower 1 computes
-            overrides = [split_row(spec, "gather", False, towers, channels)[0]] \
-                + [None] * (towers - 1)
+        overrides = split_row(spec, "gather" if gathered else mode, index == 0, towers, channels)
+        # Built empty (no random draws), then given their slices of the one-tower layer.
         parts = [None if extra is None else
-                 make_layer(spec, init, dtype, rng, workspaces[t], dropout_seed, **extra)
+                 make_layer(spec, None, dtype, None, workspaces[t], dropout_seed, **extra)
                  for t, extra in enumerate(overrides)]
         _share_out(layer, [p for p in parts if p is not None])
         stages.append((spec.name, [None if p is None else p.to(devices[t])
@@ -143,8 +119,9 @@ def split_into_towers(specs, layers, crossings, devices, init, dtype, dropout_se
 def split_row(spec, crossing, first, towers, channels):
     """How one row of the one-tower table becomes per-tower layers: overridden arguments for
     each tower, or None where the tower has no such layer (see the module docstring).
-    ``channels``: how many channels the row's input has in the one-tower net (None after a
-    flatten)."""
+    ``crossing``: the row's mode in the crossings table ("gather" also for every row after a
+    gather). ``channels``: how many channels the row's input has in the one-tower net (None
+    after a flatten)."""
     args = spec.kwargs
     if crossing == "gather":
         return [{}] + [None] * (towers - 1)

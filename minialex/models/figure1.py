@@ -1,16 +1,14 @@
 """The four-layer CIFAR-10 network of the paper's Figure 1 (ReLU against tanh)."""
 
-from ..layers import BatchNorm2d, Conv2d, Flatten, Linear, LocalResponseNorm
-from ..validate import choice
-from .build import Spec, build
-from .choices import ACTIVATIONS, NORMS, POOLS, activation_row, pool_row
+from ..layers import Conv2d, Flatten, Linear
+from .build import build
+from .choices import after_conv, check
+from .spec import Spec
 
 
 def figure1_specs(activation="relu", num_classes=10, norm="none", pool="overlap"):
     """The layer table of :func:`figure1_net`."""
-    choice(activation, "activation", "figure1_net", ACTIVATIONS)
-    choice(norm, "norm", "figure1_net", NORMS)
-    choice(pool, "pool", "figure1_net", POOLS)
+    check("figure1_net", activation=activation, norm=norm, pool=pool)
     specs, channels = [], [3, 32, 32, 64]
     for i in range(1, 4):
         # 2/2 pools take 30x30 maps to 15x15 as 3/2 pools take 32x32: see alexnet_cifar.
@@ -18,13 +16,7 @@ def figure1_specs(activation="relu", num_classes=10, norm="none", pool="overlap"
         specs.append(Spec(f"conv{i}", Conv2d, dict(in_channels=channels[i - 1],
                                                    out_channels=channels[i], kernel_size=5,
                                                    padding=padding)))
-        if norm == "batchnorm":
-            specs.append(Spec(f"bn{i}", BatchNorm2d, dict(num_features=channels[i])))
-        specs.append(activation_row(activation, i))
-        if norm == "lrn" and i in (1, 2):
-            specs.append(Spec(f"lrn{i}", LocalResponseNorm,
-                              dict(size=5, alpha=1e-4, beta=0.75, k=2.0)))
-        specs.append(pool_row(pool, i))
+        specs += after_conv(i, channels[i], norm, activation, pool, lrn=i in (1, 2))
     return specs + [Spec("flatten", Flatten),
                     Spec("fc4", Linear, dict(in_features=64 * 3 * 3, out_features=num_classes))]
 

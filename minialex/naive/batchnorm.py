@@ -5,7 +5,8 @@ import numpy
 
 def batch_norm2d(x, gamma, beta, running_mean, running_var, training=True, eps=1e-5,
                  momentum=0.1):
-    """x (N, C, H, W) -> (y, new running_mean, new running_var).
+    """x (N, C, H, W), gamma, beta, running_mean, running_var (C,) -> (y (N, C, H, W), new
+    running_mean (C,), new running_var (C,)). Not in the paper (Ioffe & Szegedy 2015, Alg. 1).
 
     Training: each channel is centred and scaled by the mean and (biased) variance of its
     N*H*W values, then ``y = gamma * x_hat + beta``; the running statistics move towards the
@@ -31,7 +32,9 @@ def batch_norm2d(x, gamma, beta, running_mean, running_var, training=True, eps=1
 
 
 def batch_norm2d_backward(x, gamma, dy, running_mean, running_var, training=True, eps=1e-5):
-    """(dx, dgamma, dbeta) of :func:`batch_norm2d`, by the chain rule one step at a time.
+    """x, dy (N, C, H, W), gamma, running_mean, running_var (C,) -> (dx (N, C, H, W),
+    dgamma (C,), dbeta (C,)), the gradients of :func:`batch_norm2d`, by the chain rule one step
+    at a time (Ioffe & Szegedy 2015, §3).
 
     ``y = gamma * x_hat + beta`` gives ``dbeta = sum(dy)`` and ``dgamma = sum(dy * x_hat)``. In
     training mode x_hat depends on x directly and through the batch's mean and variance; each

@@ -6,7 +6,8 @@ from ..windows import output_size, pair
 
 
 def conv2d(x, weight, bias, stride=1, padding=0, groups=1):
-    """x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) -> y (N, O, OH, OW).
+    """x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) -> y (N, O, OH, OW): the
+    convolutional layers of §3.5 (with ``groups=2``, Figure 2's two GPUs as one layer).
 
     ``y[n, o, i, j] = bias[o] + sum(weight[o] * window)``, where ``window`` is the kh x kw patch
     of the padded input at row ``i*sh``, column ``j*sw``, over the input maps of o's group.
@@ -29,7 +30,8 @@ def conv2d(x, weight, bias, stride=1, padding=0, groups=1):
 
 
 def conv2d_backward(x, weight, dy, stride=1, padding=0, groups=1):
-    """(dx, dweight, dbias) of :func:`conv2d`, for the upstream gradient dy (N, O, OH, OW).
+    """x (N, C, H, W), weight (O, C/groups, kh, kw), dy (N, O, OH, OW) -> (dx, dweight,
+    dbias), the gradients of :func:`conv2d` (§3.5).
 
     Each output ``y[n, o, i, j]`` is ``bias[o] + sum(weight[o] * window)``, so its gradient
     ``g = dy[n, o, i, j]`` adds ``g`` to ``dbias[o]``, ``g * window`` to ``dweight[o]``, and
@@ -63,7 +65,8 @@ def _group_maps(out_map, outputs_per_group, inputs_per_group):
 
 
 def im2col(x, kernel_size, stride=1, padding=0, pad_value=0.0):
-    """x (N, C, H, W) -> cols (C, kh, kw, N, OH, OW), the textbook way.
+    """x (N, C, H, W) -> cols (C, kh, kw, N, OH, OW), the textbook way: §3.5's convolutions
+    as one matrix product.
 
     ``cols[c, i, j, n, oh, ow] = xpad[n, c, sh*oh + i, sw*ow + j]``: for each kernel offset
     (i, j), one strided slice of the padded batch. Reshaped to (C*kh*kw, N*OH*OW), each column
@@ -83,7 +86,7 @@ def im2col(x, kernel_size, stride=1, padding=0, pad_value=0.0):
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
-    """cols (C, kh, kw, N, OH, OW) -> (N, C, H, W): the adjoint of :func:`im2col`.
+    """cols (C, kh, kw, N, OH, OW), x_shape -> (N, C, H, W): the adjoint of :func:`im2col`.
 
     Every pixel receives the sum of the columns it was copied into (the same slices, added).
     """

@@ -4,11 +4,21 @@ import math
 
 import numpy
 
-from ..kernels.random_bits import GOLDEN, MASK64, MIX1, MIX2, keep_threshold
+# SplitMix64 (Steele, Lea & Flood, 2014): the increment, the finaliser's two multipliers.
+GOLDEN, MIX1, MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+MASK64 = 2 ** 64 - 1
+
+
+def splitmix64(z):
+    """SplitMix64's finaliser of one 64-bit integer (a Python int)."""
+    z = ((z ^ (z >> 30)) * MIX1) & MASK64
+    z = ((z ^ (z >> 27)) * MIX2) & MASK64
+    return z ^ (z >> 31)
 
 
 def dropout_mask(shape, p, key, channel_offset=0):
-    """bool (N, C, ...): which units a training forward keeps, one unit at a time.
+    """shape (N, C, ...) -> bool (N, C, ...): which units a training forward keeps (§4.2:
+    each is dropped with probability p), one unit at a time.
 
     Unit (n, c, s), with c counted from ``channel_offset`` and s its place in the (H, W) plane
     of size S, is unit ``e = c * S + s`` of its image. Its random number is the 16-bit quarter
@@ -24,24 +34,22 @@ def dropout_mask(shape, p, key, channel_offset=0):
         for channel in range(c):
             for s in range(plane):
                 e = (channel + channel_offset) * plane + s
-                z = (key + (image * 2 ** 32 + e // 4 + 1) * GOLDEN) & MASK64
-                z = ((z ^ (z >> 30)) * MIX1) & MASK64
-                z = ((z ^ (z >> 27)) * MIX2) & MASK64
-                z = z ^ (z >> 31)
+                z = splitmix64((key + (image * 2 ** 32 + e // 4 + 1) * GOLDEN) & MASK64)
                 number = (z >> (16 * (e % 4))) & 0xFFFF
-                keep[image, channel, s] = number >= keep_threshold(p)
+                keep[image, channel, s] = number >= min(round(p * 2 ** 16), 2 ** 16 - 1)
     return keep.reshape(shape)
 
 
 def dropout(x, keep, p, mode="paper", training=True):
-    """y = x * m: in training ``m`` is ``keep`` (times ``1/(1-p)`` in the inverted mode); at
-    test time ``m`` is ``1 - p`` in the paper's mode ("multiply their outputs by 0.5"), 1 in
-    the inverted one."""
+    """x, keep (N, ...) -> y (N, ...) = x * m (§4.2): in training ``m`` is ``keep`` (times
+    ``1/(1-p)`` in the inverted mode); at test time ``m`` is ``1 - p`` in the paper's mode
+    ("multiply their outputs by 0.5"), 1 in the inverted one."""
     return numpy.asarray(x) * _multiplier(keep, p, mode, training, numpy.asarray(x).dtype)
 
 
 def dropout_backward(dy, keep, p, mode="paper", training=True):
-    """dx = dy * m, with the ``m`` of :func:`dropout`: y is linear in x."""
+    """dy, keep (N, ...) -> dx (N, ...) = dy * m, with the ``m`` of :func:`dropout`: y is
+    linear in x."""
     return numpy.asarray(dy) * _multiplier(keep, p, mode, training, numpy.asarray(dy).dtype)
 
 

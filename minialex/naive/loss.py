@@ -4,7 +4,8 @@ import numpy
 
 
 def softmax_cross_entropy(logits, labels):
-    """Mean over the batch of ``-log(exp(z[label]) / sum(exp(z)))``; logits (N, K), labels (N,).
+    """logits (N, K), labels (N,) -> the loss, a number: the mean over the batch of
+    ``-log(exp(z[label]) / sum(exp(z)))``, the log loss of §3.5's softmax.
 
     Each row's largest logit is subtracted first (it cancels in the ratio), so no exp overflows.
     """
@@ -17,7 +18,8 @@ def softmax_cross_entropy(logits, labels):
 
 
 def softmax_cross_entropy_backward(logits, labels, dloss=1.0):
-    """dlogits (N, K): ``dloss * (softmax(z) - onehot(label)) / N`` for each row."""
+    """logits (N, K), labels (N,), dloss (a number) -> dlogits (N, K):
+    ``dloss * (softmax(z) - onehot(label)) / N`` for each row."""
     logits = numpy.asarray(logits)
     dlogits = numpy.empty_like(logits)
     for n, (z, label) in enumerate(zip(logits, labels)):

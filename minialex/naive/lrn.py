@@ -4,7 +4,8 @@ import numpy
 
 
 def local_response_norm(x, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_over_n=False, groups=1):
-    """x (N, C, H, W) -> y: ``y[c] = x[c] / (k + alpha * sum_{c' in window(c)} x[c']**2) ** beta``.
+    """x (N, C, H, W) -> y (N, C, H, W), §3.3's only equation:
+    ``y[c] = x[c] / (k + alpha * sum_{c' in window(c)} x[c']**2) ** beta``.
 
     ``window(c)`` is ``c - size//2 .. c + (size-1)//2``, clipped to the channels of c's group
     (``groups`` blocks of C/groups channels; the paper's two GPUs). ``alpha_over_n`` divides
@@ -16,7 +17,8 @@ def local_response_norm(x, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_over_n=Fa
 
 def local_response_norm_backward(x, dy, size=5, alpha=1e-4, beta=0.75, k=2.0,
                                  alpha_over_n=False, groups=1):
-    """dx of :func:`local_response_norm` for the upstream gradient dy.
+    """x, dy (N, C, H, W) -> dx (N, C, H, W), the gradient of :func:`local_response_norm`
+    (§3.3).
 
     With ``S[c] = k + a * sum_{window(c)} x**2`` and ``y[c] = x[c] * S[c]**-beta``, ``y[c]``
     depends on ``x[j]`` directly when ``j = c`` and through ``S[c]`` when ``j`` is in

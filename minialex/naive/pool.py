@@ -6,7 +6,8 @@ from ..windows import output_size, pair
 
 
 def max_pool2d(x, kernel_size=3, stride=2, padding=0):
-    """x (N, C, H, W) -> y (N, C, OH, OW): the largest input of each window.
+    """x (N, C, H, W) -> y (N, C, OH, OW): the largest input of each window (§3.4: z = 3,
+    s = 2 overlaps the windows).
 
     Padding is -inf, so it never wins (a window always holds a real input: padding <= half
     the kernel).
@@ -22,7 +23,8 @@ def max_pool2d(x, kernel_size=3, stride=2, padding=0):
 
 
 def max_pool2d_backward(x, dy, kernel_size=3, stride=2, padding=0):
-    """dx (N, C, H, W) of :func:`max_pool2d` for the upstream gradient dy (N, C, OH, OW).
+    """x (N, C, H, W), dy (N, C, OH, OW) -> dx (N, C, H, W), the gradient of
+    :func:`max_pool2d` (§3.4).
 
     Each window's ``dy`` goes to its maximum; where several inputs tie, to the *first* of them
     in raster order (top row first, then left to right). An input that wins several

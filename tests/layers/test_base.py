@@ -143,6 +143,8 @@ BAD_FORWARD = [
     pytest.param(lambda: Tanh(), (integers(2, 3),), ["Tanh", "floating", "int64"], id="tanh-int"),
     pytest.param(lambda: Dropout(), (integers(2, 3),),
                  ["Dropout", "floating", "int64"], id="dropout-int"),
+    pytest.param(lambda: Dropout(), (numpy.array(1.5),),
+                 ["Dropout", "(N, ...)", "shape ()"], id="dropout-0d"),
     pytest.param(lambda: Flatten(), (normal(3),), ["Flatten", "(N, ...)"], id="flatten-rank"),
     pytest.param(lambda: BatchNorm2d(4), (normal(2, 3, 5, 5),),
                  ["BatchNorm2d", "4 channels", "(2, 3, 5, 5)"], id="batchnorm-channels"),

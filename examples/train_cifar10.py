@@ -11,7 +11,7 @@ import argparse
 import numpy
 
 import minialex as mx
-from minialex import data
+from minialex import data, runs
 from minialex.optim import SGD, PlateauLR
 from minialex.train import Trainer, evaluate
 
@@ -41,9 +41,15 @@ def main():
 
     model = mx.alexnet_cifar(num_classes=len(classes), init="he", seed=0)
     optimizer = SGD(model, lr=0.01, momentum=0.9, weight_decay=5e-4)
-    trainer = Trainer(model, optimizer, PlateauLR(0.01, patience=3), train, val, args.out,
-                      preprocess=pre)
-    trainer.fit(args.epochs)
+    # A folder of our own: args.out, or args.out-2, -3 ... if that holds a run already.
+    out, lock = runs.claim(None, args.out)
+    print(f"writing to {out}")
+    try:
+        trainer = Trainer(model, optimizer, PlateauLR(0.01, patience=3), train, val, out,
+                          preprocess=pre)
+        trainer.fit(args.epochs)
+    finally:
+        lock.release()
 
     test = evaluate(model, data.Loader(test_images, test_labels, 128, shuffle=False,
                                        transform=pre.test))

@@ -2,12 +2,13 @@
 
 import argparse
 import json
+import math
 import os
 import sys
 
 import numpy
 
-from . import __version__, data, recipe, viz
+from . import __version__, data, recipe, runs, viz
 from .backend import Device, to_device
 from .gradcheck import gradcheck, standard_cases
 from .recipe import CHOICES, DATASETS, MODELS
@@ -54,15 +55,16 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
                                os.path.join(run_dir, "curves.png"))]
     state = model.state_dict()
     groups = MODELS[config["model"]].conv1_groups      # drawn apart, as in Figure 3
+    start = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
     written.append(viz.plot_filters(state["conv1.weight"], os.path.join(run_dir, "filters.png"),
-                                    towers=groups))
+                                    towers=groups, initial=start.state_dict()["conv1.weight"]))
     if neighbours:
         one_tower = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
         one_tower.load_state_dict(state)
         one_tower.eval()
-        train_images, _, _ = recipe.load_split(config, "train")
-        test_images, _, _ = recipe.load_split(config, "test")
-        bank = train_images[:2000]
+        train_images, train_labels, classes = recipe.load_split(config, "train")
+        test_images, test_labels, _ = recipe.load_split(config, "test")
+        bank, bank_labels = train_images[:2000], train_labels[:2000]
         queries = test_images[:8]
         penultimate = one_tower.layers()[-2][0]
         bank_features = numpy.concatenate([
@@ -73,7 +75,8 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
         _, crop = recipe.image_sizes(config)
         written.append(viz.plot_neighbours(data.center_crop(queries, crop),
                                            data.center_crop(bank, crop), nearest,
-                                           os.path.join(run_dir, "neighbours.png")))
+                                           os.path.join(run_dir, "neighbours.png"),
+                                           test_labels[:8], bank_labels, classes))
     for path in written:
         log(f"wrote {path}")
     return written
@@ -83,18 +86,23 @@ def cmd_train(args):
     """Train a model (defaults: alexnet_cifar on the built-in shapes data, a few minutes on a CPU)."""
     given = {k: getattr(args, k) for k in recipe.DEFAULTS if getattr(args, k, None) is not None}
     given.pop("num_classes", None)
+    config = None if args.resume else recipe.complete(given)
+    out, lock = runs.claim(args.out, _default_out(config or given), args.resume,
+                           args.overwrite)
+    try:
+        return _train(args, given, config, out)
+    finally:
+        lock.release()
+
+
+def _train(args, given, config, out):
     checkpoint = None
     if args.resume:
-        out = args.out or _default_out(given)
         checkpoint = load_checkpoint(os.path.join(out, "checkpoint.npz"))
-        saved = checkpoint["meta"]["config"]
-        config = recipe.complete({**{k: v for k, v in saved.items() if k in recipe.DEFAULTS},
-                                  **({"epochs": args.epochs} if args.epochs else {})})
-        config["num_classes"] = saved.get("num_classes")
-    else:
-        config = recipe.complete(given)
-        out = args.out or _default_out(config)
+        config = recipe.resume_config(checkpoint["meta"]["config"], given)
+    # Every split the run will use is opened and checked now, not after hours of training.
     images, labels, classes = recipe.load_split(config, "train")
+    test_images, test_labels, _ = recipe.load_split(config, "test")
     config["num_classes"] = len(classes)
     train_idx, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
     preprocess = data.Preprocess.from_dict(checkpoint["preprocess"]) if checkpoint else \
@@ -107,16 +115,15 @@ def cmd_train(args):
                       ten_crop=config["ten_crop"], progress=not args.no_progress)
     if checkpoint:
         trainer.resume()
-        print(f"resuming {out} after epoch {trainer.epoch}")
+        print(f"resuming {out} after {_count(trainer.epoch, 'epoch')}")
     print(f"training {config['model']} on {config['dataset']}: {len(train_idx)} training and "
-          f"{len(val_idx)} validation images, {config['epochs']} epochs, lr {config['lr']}, "
-          f"batch {config['batch_size']}, device "
+          f"{len(val_idx)} validation images, {_count(config['epochs'], 'epoch')}, lr "
+          f"{config['lr']}, batch {config['batch_size']}, device "
           + (",".join(config["devices"] or ["cpu:0", "cpu:1"]) if config["towers"] == 2
              else config["device"]) + f"; writing to {out}")
     trainer.fit(config["epochs"])
     if trainer.epoch < config["epochs"]:
         return 130                                  # interrupted; the checkpoint is saved
-    test_images, test_labels, _ = recipe.load_split(config, "test")
     test = evaluate(model, data.Loader(test_images, test_labels, config["batch_size"],
                                        shuffle=False, transform=preprocess.test,
                                        device=recipe.input_device(config)))
@@ -127,29 +134,38 @@ def cmd_train(args):
     return 0
 
 
+def _count(n, noun):
+    """``1 epoch``, ``4 epochs``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _default_out(config):
-    return os.path.join("runs", f"{config.get('model', 'alexnet_cifar')}-"
-                                f"{config.get('dataset', 'shapes')}")
+    """``runs/MODEL-DATASET``; each new run without --out takes the next free ``-N``."""
+    return os.path.join("runs", f"{config.get('model', recipe.DEFAULTS['model'])}-"
+                                f"{config.get('dataset', recipe.DEFAULTS['dataset'])}")
 
 
 def cmd_eval(args):
     """Top-1 and top-5 error of a checkpoint on a data split."""
     checkpoint = load_checkpoint(args.checkpoint)
     config = _saved_config(checkpoint)
-    for key in ("dataset", "data_dir"):
+    trained_on = config["dataset"]
+    for key in ("dataset", "data_dir", "skip_corrupt"):
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
     preprocess = data.Preprocess.from_dict(checkpoint["preprocess"])
     model = recipe.build_model(config, config["num_classes"], towers=1, device=args.device)
     model.load_state_dict(checkpoint["model"])
     if args.split == "val":
-        images, labels, _ = recipe.load_split(config, "train")
+        images, labels, classes = recipe.load_split(config, "train")
+        recipe.check_fits(config, trained_on, preprocess, images, classes)
         _, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
         if not len(val_idx):
             raise ValueError("the run kept no validation images (val_fraction 0)")
         images, labels = images[val_idx], labels[val_idx]
     else:
-        images, labels, _ = recipe.load_split(config, "test")
+        images, labels, classes = recipe.load_split(config, "test")
+        recipe.check_fits(config, trained_on, preprocess, images, classes)
     transform = recipe.ten_crop_transform(preprocess) if args.ten_crop else preprocess.test
     result = evaluate(model, data.Loader(images, labels, 100, shuffle=False,
                                          transform=transform, device=args.device),
@@ -168,6 +184,8 @@ def cmd_plot(args):
     """Draw curves.png, filters.png (and neighbours.png) of a run folder."""
     checkpoint = load_checkpoint(os.path.join(args.run_dir, "checkpoint.npz"))
     config = _saved_config(checkpoint)
+    if args.data_dir is not None:
+        config["data_dir"] = args.data_dir          # the data moved since the run
     model = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
     model.load_state_dict(checkpoint["model"])
     _run_artefacts(args.run_dir, model, config, data.Preprocess.from_dict(checkpoint["preprocess"]),
@@ -206,6 +224,36 @@ def cmd_summary(args):
     return 0
 
 
+def _integer(minimum):
+    """An argparse type: an integer >= ``minimum`` (argparse names the flag on error)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def _number(low, high=None, open_high=False):
+    """An argparse type: a finite number > ``low`` (or in [low, high) when ``open_high``)."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or (value < low if open_high else value <= low) or \
+                (high is not None and value >= high):
+            wanted = f"in [{low}, {high})" if open_high else f"a finite number above {low}"
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="minialex", description="AlexNet in NumPy, every pass written out by hand.")
@@ -216,17 +264,20 @@ def build_parser():
     check = commands.add_parser("gradcheck", help=cmd_gradcheck.__doc__,
                                 description=cmd_gradcheck.__doc__)
     check.add_argument("--device", default="cpu", help="cpu (default) or cuda:N")
-    check.add_argument("--tol", type=float, default=1e-7,
+    check.add_argument("--tol", type=_number(0.0, open_high=True), default=1e-7,
                        help="largest worst relative error that passes (default 1e-7)")
-    check.add_argument("--directions", type=int, default=None,
+    check.add_argument("--directions", type=_integer(1), default=None,
                        help="check K random directions per tensor instead of every element")
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--seed", type=_integer(0), default=0,
+                       help="seeds the inputs, the upstream gradients and the directions")
     check.set_defaults(run=cmd_gradcheck)
 
     summary = commands.add_parser("summary", help=cmd_summary.__doc__,
                                   description=cmd_summary.__doc__)
-    summary.add_argument("--model", choices=sorted(MODELS), default="alexnet")
-    summary.add_argument("--towers", type=int, choices=(1, 2), default=1)
+    summary.add_argument("--model", choices=sorted(MODELS), default="alexnet",
+                         help="which network (default alexnet)")
+    summary.add_argument("--towers", type=int, choices=(1, 2), default=1,
+                         help="2: split over two devices as in Figure 2, crossings shown")
     summary.add_argument("--input-size", type=int, choices=(224, 227), default=None,
                          help="alexnet only: 227 (default) or the paper's 224")
     summary.add_argument("--norm", choices=CHOICES["norm"],
@@ -239,42 +290,66 @@ def build_parser():
     train.add_argument("--data-dir", dest="data_dir", help="folder holding the dataset")
     train.add_argument("--download", action="store_true", default=None,
                        help="cifar10: fetch the official archive when --data-dir lacks it")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", dest="batch_size", type=int, help="default 128")
-    train.add_argument("--lr", type=float, help="initial learning rate (default 0.01)")
+    train.add_argument("--skip-corrupt", dest="skip_corrupt", action="store_true", default=None,
+                       help="leave out images that cannot be decoded (a warning names each) "
+                            "instead of stopping")
+    train.add_argument("--epochs", type=_integer(1),
+                       help="train until this many epochs are done (default: the dataset's)")
+    train.add_argument("--batch-size", dest="batch_size", type=_integer(1),
+                       help="images per SGD step (default 128; 32 on shapes)")
+    train.add_argument("--lr", type=_number(0.0),
+                       help="initial learning rate (default 0.01; 0.02 on shapes)")
     for key, text in recipe.CHOICE_HELP.items():        # the run's choices, one flag each
         train.add_argument(recipe.flag(key), choices=CHOICES[key], help=text,
                            type=int if key == "towers" else str)
-    train.add_argument("--seed", type=int)
+    train.add_argument("--seed", type=_integer(0),
+                       help="fixes the weights, the data order, augmentation and dropout "
+                            "(default 0)")
     train.add_argument("--device", help="cpu (default) or cuda:N")
-    train.add_argument("--devices", type=_devices, help="two towers' devices, e.g. cuda:0,cuda:1")
-    train.add_argument("--val-fraction", dest="val_fraction", type=float,
+    train.add_argument("--devices", type=_devices,
+                       help="with --towers 2: the two towers' devices, e.g. cuda:0,cuda:1")
+    train.add_argument("--val-fraction", dest="val_fraction",
+                       type=_number(0.0, 1.0, open_high=True),
                        help="held-out part of the training set (default 0.1)")
     train.add_argument("--ten-crop", dest="ten_crop", action="store_true", default=None,
                        help="validate on ten crops")
-    train.add_argument("--limit", type=int,
-                       help="use only the first N images of each split (a quick run)")
-    train.add_argument("--out", help="run folder (default runs/MODEL-DATASET)")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--limit", type=_integer(1),
+                       help="use only N images of each split, every class in proportion (a "
+                            "quick run)")
+    train.add_argument("--out", help="run folder (default: the next free runs/MODEL-DATASET, "
+                                     "-2, -3, ...)")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --out (default: the latest default folder)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run --out holds (its checkpoint, history and plots)")
     train.add_argument("--neighbours", action="store_true", help="also draw neighbours.png")
     train.add_argument("--no-progress", dest="no_progress", action="store_true",
                        help="no progress bar")
     train.set_defaults(run=cmd_train)
 
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__, description=cmd_eval.__doc__)
-    evaluate.add_argument("--checkpoint", required=True)
-    evaluate.add_argument("--dataset", choices=DATASETS)
-    evaluate.add_argument("--data-dir", dest="data_dir")
-    evaluate.add_argument("--split", choices=("test", "val"), default="test")
-    evaluate.add_argument("--ten-crop", action="store_true")
-    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument("--checkpoint", required=True, help="a checkpoint.npz of a run")
+    evaluate.add_argument("--dataset", choices=DATASETS,
+                          help="default: the one the run was trained on")
+    evaluate.add_argument("--data-dir", dest="data_dir",
+                          help="where the data is now (default: where the run read it)")
+    evaluate.add_argument("--skip-corrupt", dest="skip_corrupt", action="store_true",
+                          default=None, help="leave out images that cannot be decoded")
+    evaluate.add_argument("--split", choices=("test", "val"), default="test",
+                          help="test (default) or the run's held-out validation images")
+    evaluate.add_argument("--ten-crop", action="store_true",
+                          help="average the softmax over ten crops (§4.1)")
+    evaluate.add_argument("--device", default="cpu", help="cpu (default) or cuda:N")
     evaluate.add_argument("--json", action="store_true",
                           help="last line: {\"top1_error\": f, \"top5_error\": f, \"n\": N}")
     evaluate.set_defaults(run=cmd_eval)
 
     plot = commands.add_parser("plot", help=cmd_plot.__doc__, description=cmd_plot.__doc__)
     plot.add_argument("run_dir", metavar="RUN", help="a run folder written by minialex train")
-    plot.add_argument("--neighbours", action="store_true")
+    plot.add_argument("--neighbours", action="store_true",
+                      help="also draw neighbours.png (Figure 4); reads the run's data")
+    plot.add_argument("--data-dir", dest="data_dir",
+                      help="where the run's data is now (default: where the run read it)")
     plot.set_defaults(run=cmd_plot)
     return parser
 
@@ -283,9 +358,17 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, RuntimeError, FileNotFoundError) as error:
-        print(f"minialex {args.command}: error: {error}", file=sys.stderr)
+    except (ValueError, RuntimeError, OSError) as error:
+        # The one error path for what a user can fix (bad input, missing or corrupt files, a
+        # full disk): one line on stderr, no traceback, exit 2.
+        print(f"minialex {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
+
+
+def _one_line(error):
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        return f"{error.strerror}: {error.filename}"
+    return str(error)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ up to 4 pixels, the usual CIFAR recipe); Tiny ImageNet and image folders are res
 256 and cropped to 227.
 """
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -60,15 +61,19 @@ def _load_cifar10(config, split, stored):
 
 def _load_tiny_imagenet(config, split, stored):
     return data.load_tiny_imagenet(config["data_dir"], "train" if split == "train" else "val",
-                                   size=stored)
+                                   size=stored, skip_corrupt=config["skip_corrupt"])
 
 
 def _load_image_folder(config, split, stored):
-    folder = os.path.join(config["data_dir"], "train" if split == "train" else "val")
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"imagefolder: expected {folder!r} holding one folder per "
-                                "class")
-    return data.load_image_folder(folder, size=stored)
+    """train/ sets the classes; val/ is labelled through train's list of class names."""
+    folders = {name: os.path.join(config["data_dir"], name) for name in ("train", "val")}
+    for folder in folders.values():
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"imagefolder: expected {folder} holding one folder per "
+                                    "class (--data-dir holds train/ and val/)")
+    classes = data.image_folder_classes(folders["train"])
+    return data.load_image_folder(folders["train" if split == "train" else "val"], size=stored,
+                                  skip_corrupt=config["skip_corrupt"], class_names=classes)
 
 
 @dataclass(frozen=True)
@@ -160,8 +165,13 @@ DEFAULTS = {
     "norm": None, "activation": "relu", "pool": "overlap", "init": None, "sgd": "paper",
     "dropout": None, "augment": "crop-flip-pca",
     "num_classes": None,    # filled in from the data
-    "limit": None,          # use only the first N images of each split (quick runs, tests)
+    "limit": None,          # use only N images of each split, every class in proportion
+    "skip_corrupt": False,  # leave out images that cannot be decoded (with a warning each)
 }
+
+# What may change when a run resumes: where the data is and what it runs on. Every other key
+# is part of what the run is, and a resume that asks for another value is refused.
+RESUMABLE = ("data_dir", "download", "device", "devices", "epochs", "skip_corrupt")
 
 
 def flag(key):
@@ -200,9 +210,43 @@ def complete(config):
         raise ValueError(f"{full['model']} has one tower (--towers 1)")
     if "dropout" not in model.options and full["dropout"] != "none":
         raise ValueError(f"{full['model']} has no dropout layers: --dropout must be none")
+    if full["devices"] is not None and full["towers"] != 2:
+        raise ValueError("--devices places two towers: add --towers 2 (one tower takes "
+                         "--device)")
+    for key, minimum in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0),
+                         ("limit", 1)):
+        value = full[key]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < minimum):
+            raise ValueError(f"{flag(key)} must be an integer >= {minimum}, got {value!r}")
+    for key, low in (("lr", "> 0"), ("momentum", ">= 0"), ("weight_decay", ">= 0")):
+        value = full[key]
+        if not (isinstance(value, (int, float)) and math.isfinite(value)
+                and (value > 0 if low == "> 0" else value >= 0)):
+            raise ValueError(f"{flag(key)} must be a finite number {low}, got {value!r}")
     if not 0 <= full["val_fraction"] < 1:
         raise ValueError(f"--val-fraction must be in [0, 1), got {full['val_fraction']}")
     return full
+
+
+def resume_config(saved, given):
+    """The config a run resumes with: the ``saved`` one, with the ``given`` values of the keys
+    that may change (:data:`RESUMABLE`) applied. Any other given value must be the saved one:
+    a resume never changes what a run is, silently or not."""
+    for key, value in given.items():
+        if key not in RESUMABLE and key in DEFAULTS and saved.get(key) != value:
+            raise ValueError(
+                f"--resume: {flag(key)} {_shown(value)} differs from the run's "
+                f"{flag(key)} {_shown(saved.get(key))}; a resumed run keeps what it was started "
+                "with: drop the flag, or start a new run (another --out, or --overwrite)")
+    config = complete({**{k: v for k, v in saved.items() if k in DEFAULTS and k != "num_classes"},
+                       **{k: v for k, v in given.items() if k in RESUMABLE}})
+    config["num_classes"] = saved.get("num_classes")
+    return config
+
+
+def _shown(value):
+    return ",".join(value) if isinstance(value, (list, tuple)) else value
 
 
 # -- what the config makes --------------------------------------------------------------------
@@ -218,12 +262,30 @@ def load_split(config, split):
     split ("test": CIFAR's test_batch, Tiny ImageNet's val, Shapes' test), at the stored size."""
     stored, _ = image_sizes(config)
     images, labels, classes = DATASETS[config["dataset"]].load(config, split, stored)
-    if config.get("limit"):
-        images, labels = images[:config["limit"]], labels[:config["limit"]]
+    if config.get("limit"):           # every class in proportion, not the first few
+        keep = data.stratified_subset(labels, config["limit"], seed=config["seed"])
+        images, labels = images[keep], labels[keep]
     if images.shape[-1] < stored:   # 32x32 sets: pad to the stored size, crops move them
         pad = (stored - images.shape[-1]) // 2
         images = numpy.pad(images, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     return images, labels, classes
+
+
+def check_fits(config, trained_on, preprocess, images, classes):
+    """Refuse to evaluate a checkpoint on data it cannot take (``config`` names the data, the
+    checkpoint's model was ``trained_on`` another data set): a different number of classes, or
+    images of a different stored size than its preprocessing (its mean image) expects."""
+    problems = []
+    if len(classes) != config["num_classes"]:
+        problems.append(f"{len(classes)} classes where the model has {config['num_classes']}")
+    mean = preprocess.mean
+    if mean is not None and mean.shape[-1] != 1 and images.shape[-1] != mean.shape[-1]:
+        problems.append(f"images stored at {images.shape[-1]}x{images.shape[-1]} where the "
+                        f"run's preprocessing takes {mean.shape[-1]}x{mean.shape[-1]}")
+    if problems:
+        raise ValueError(f"the checkpoint was trained on {trained_on}; {config['dataset']} has "
+                         + " and ".join(problems) + ": evaluate it on data with the same "
+                         "classes and image size")
 
 
 def build_model(config, num_classes, towers=None, device=None):

@@ -7,12 +7,11 @@ and two-tower models of ``parallel.py``.
 """
 
 import math
-import os
 
 import numpy
 
 from .backend import asnumpy, to_device
-from .files import atomic_write
+from .files import atomic_write, read_npz
 
 
 class Model:
@@ -74,8 +73,8 @@ class Model:
 
         Every key and shape is checked before anything is assigned: a missing key, an
         unexpected key or a wrong shape raises ``ValueError`` naming the key (and both shapes),
-        and leaves the model as it was. Values are cast to each layer's dtype and moved to its
-        device.
+        and leaves the model as it was; so does a non-float array (integers would be cast
+        silently). Float values are cast to each layer's dtype and moved to its device.
         """
         slots = self.state_slots()
         missing = [k for k in slots if k not in state]
@@ -86,6 +85,10 @@ class Model:
         staged = []
         for key, (group, pieces) in slots.items():
             value = numpy.asarray(state[key])
+            if value.dtype.kind != "f":
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {key!r} holds "
+                                 f"{value.dtype} values; weights and buffers are floating-point "
+                                 "numbers (only float32 and float64 casts are made)")
             first, name = pieces[0]
             expected = (sum(getattr(layer, group)[n].shape[0] for layer, n in pieces),) \
                 + tuple(getattr(first, group)[name].shape[1:])
@@ -109,15 +112,7 @@ class Model:
 
     def load(self, path):
         """Load a file written by :meth:`save`; a missing or unreadable file names the path."""
-        try:
-            with numpy.load(os.fspath(path), allow_pickle=False) as archive:
-                state = {key: archive[key] for key in archive.files}
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no weights file at {os.fspath(path)!r}") from None
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{os.fspath(path)!r} is not a readable .npz weights file "
-                             f"({error})") from None
-        return self.load_state_dict(state)
+        return self.load_state_dict(read_npz(path, ".npz weights file"))
 
     def num_parameters(self):
         """How many trained numbers the model has (buffers not counted)."""

@@ -28,8 +28,9 @@ import time
 import numpy
 from tqdm import tqdm
 
+from . import runs
 from .backend import asnumpy
-from .files import atomic_write
+from .files import atomic_write, read_npz
 from .layers import SoftmaxCrossEntropy
 
 HISTORY_FIELDS = ["epoch", "lr", "train_loss", "train_top1", "val_loss", "val_top1", "val_top5",
@@ -86,13 +87,17 @@ class Trainer:
     """Runs the epochs; see the module docstring for what it writes and how it resumes."""
 
     def __init__(self, model, optimizer, schedule, train_loader, val_loader, out_dir,
-                 config=None, preprocess=None, ten_crop=False, progress=True, log=print):
+                 config=None, preprocess=None, ten_crop=False, progress=True, log=print,
+                 overwrite=False):
         self.model, self.optimizer, self.schedule = model, optimizer, schedule
         self.train_loader, self.val_loader = train_loader, val_loader
         self.out_dir, self.config = os.fspath(out_dir), dict(config or {})
         self.preprocess, self.ten_crop, self.progress, self.log = preprocess, ten_crop, progress, log
         self.loss = SoftmaxCrossEntropy()
         self.epoch, self.history = 0, []          # epochs completed, their rows
+        # A new run never replaces one that a folder holds, unless asked to (see fit).
+        self._folder_is_ours = bool(overwrite)
+        runs.check_is_folder(self.out_dir)
         os.makedirs(self.out_dir, exist_ok=True)
 
     @property
@@ -113,8 +118,7 @@ class Trainer:
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         f"the loss became {loss} in epoch {self.epoch + 1}, batch {batch + 1}; "
-                        f"training stopped. The last good checkpoint is kept in "
-                        f"{self.checkpoint_path} (epoch {self.epoch}); try a lower --lr.")
+                        f"training stopped. {self._what_is_kept()} Try a lower --lr.")
                 self.model.backward(self.loss.backward())
                 self.optimizer.step()
                 n = len(y)
@@ -130,7 +134,19 @@ class Trainer:
 
     def fit(self, epochs):
         """Train until ``epochs`` epochs are complete (counting those of a resumed run).
-        Returns the history rows."""
+        Returns the history rows.
+
+        A new run (not :meth:`resume`'d) refuses to start in a folder that already holds one
+        (``minialex.runs.RunFolderError``): its checkpoint would be overwritten. Pass
+        ``overwrite=True`` to the Trainer to replace it.
+        """
+        if not self._folder_is_ours:
+            if runs.holds_a_run(self.out_dir):
+                raise runs.RunFolderError(
+                    f"{self.out_dir} already holds a run; call resume() to continue it, or "
+                    "make the Trainer with overwrite=True to replace it, or choose another "
+                    "folder")
+            self._folder_is_ours = True
         try:
             while self.epoch < epochs:
                 lr = self.optimizer.lr
@@ -151,13 +167,22 @@ class Trainer:
                      f"{self.epoch} complete epoch(s); --resume reruns epoch {self.epoch + 1}")
         return self.history
 
+    def _what_is_kept(self):
+        """What the checkpoint on disk holds now, said as it is."""
+        if os.path.exists(self.checkpoint_path):
+            epoch = load_checkpoint(self.checkpoint_path)["meta"]["epoch"]
+            return (f"The last good checkpoint, after epoch {epoch}, is kept in "
+                    f"{self.checkpoint_path}.")
+        return "No checkpoint was written: no epoch had finished."
+
     @staticmethod
     def summary_line(row):
+        """One epoch, for a reader: losses, and error rates said as errors (lower is better)."""
         text = (f"epoch {row['epoch']:3d}  lr {row['lr']:.2g}  loss {row['train_loss']:.4f}  "
-                f"train top-1 {100 * row['train_top1']:5.1f}%")
+                f"train error {100 * row['train_top1']:5.1f}%")
         if "val_top1" in row:
-            text += (f"  val loss {row['val_loss']:.4f}  top-1 {100 * row['val_top1']:5.1f}%  "
-                     f"top-5 {100 * row['val_top5']:5.1f}%")
+            text += (f"  val loss {row['val_loss']:.4f}  val error top-1 "
+                     f"{100 * row['val_top1']:5.1f}%  top-5 {100 * row['val_top5']:5.1f}%")
         return text + f"  {row['seconds']:.0f}s ({row['images_per_second']:.0f} img/s)"
 
     # -- files ------------------------------------------------------------------------------------
@@ -197,6 +222,7 @@ class Trainer:
         the dropout masks from the seed and the step.
         """
         checkpoint = load_checkpoint(path or self.checkpoint_path)
+        self._folder_is_ours = True
         self.model.load_state_dict(checkpoint["model"])
         meta = checkpoint["meta"]
         self.optimizer.load_state_dict({**meta["optimizer"], **checkpoint["optim"]})
@@ -210,15 +236,12 @@ def load_checkpoint(path):
 
     A missing file or one that is not a minialex checkpoint raises an error naming the path.
     """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no checkpoint at {path!r}")
+    files = read_npz(path, "minialex checkpoint")
     try:
-        with numpy.load(path, allow_pickle=False) as archive:
-            files = {k: archive[k] for k in archive.files}
         meta = json.loads(files.pop("meta").tobytes().decode())
-    except (KeyError, ValueError, OSError) as error:
-        raise ValueError(f"{path!r} is not a minialex checkpoint ({error})") from None
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"{os.fspath(path)} is not a minialex checkpoint (its 'meta' record is "
+                         f"missing or unreadable: {error})") from None
     out = {"model": {}, "optim": {}, "preprocess": {}, "meta": meta}
     for key, value in files.items():
         group, _, name = key.partition(".")

@@ -96,3 +96,18 @@ def test_the_registries_are_what_the_cli_offers():
     assert set(offered["dataset"]) == set(recipe.DATASETS)
     for key, values in recipe.CHOICES.items():
         assert tuple(offered[key]) == tuple(values), key
+
+
+def test_a_limit_keeps_every_class():
+    images, labels, classes = recipe.load_split(recipe.complete({"limit": 50}), "train")
+    assert len(labels) == 50 and set(labels.tolist()) == set(range(len(classes)))
+
+
+def test_resume_config_keeps_what_the_run_is():
+    saved = recipe.complete({"lr": 0.05})
+    saved["num_classes"] = 10
+    config = recipe.resume_config(saved, {"epochs": 9, "device": "cpu", "lr": 0.05})
+    assert config["epochs"] == 9 and config["lr"] == 0.05 and config["num_classes"] == 10
+    for key, value in (("lr", 0.1), ("norm", "batchnorm"), ("towers", 2), ("seed", 3)):
+        with pytest.raises(ValueError, match=f"{recipe.flag(key)} .* differs from the run's"):
+            recipe.resume_config(saved, {key: value})

@@ -176,3 +176,23 @@ def test_the_model_names_its_layers_and_sets_their_step():
     assert drop.name == "drop6" and "drop6" in repr(drop)
     net.set_step(41)
     assert all(layer.step == 41 for _, layer in net.layers())
+
+
+def test_integer_weights_are_refused_by_key():
+    net, state = small_net(), small_net().state_dict()
+    state["fc2.bias"] = numpy.arange(5)
+    with pytest.raises(ValueError, match="'fc2.bias' holds int64 values"):
+        net.load_state_dict(state)
+
+
+def test_truncated_and_object_files_are_named(tmp_path):
+    net = small_net()
+    path = net.save(tmp_path / "w.npz")
+    with open(path, "rb") as f:
+        (tmp_path / "cut.npz").write_bytes(f.read()[:300])
+    with pytest.raises(ValueError, match="cut.npz.*truncated or corrupt"):
+        net.load(tmp_path / "cut.npz")
+    numpy.savez(tmp_path / "obj.npz", **{"conv1.weight": numpy.array([{}], dtype=object)})
+    with pytest.raises(ValueError) as info:
+        net.load(tmp_path / "obj.npz")
+    assert "Python objects" in str(info.value) and "allow_pickle" not in str(info.value)

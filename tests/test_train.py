@@ -24,14 +24,15 @@ def tiny_model(seed=0):
     ])
 
 
-def make_trainer(out_dir, seed=0, transform=None):
+def make_trainer(out_dir, seed=0, transform=None, overwrite=False):
     images, labels, _ = data.load_shapes("train", n=96, seed=3, size=16)
     pre = data.Preprocess.fit(images, crop_size=None, flip=True, pca=True, scale=1 / 64)
     model = tiny_model(seed)
     train = data.Loader(images[:64], labels[:64], 16, seed=1, transform=transform or pre)
     val = data.Loader(images[64:], labels[64:], 16, shuffle=False, transform=pre.test)
     return Trainer(model, SGD(model, lr=0.02), PlateauLR(0.02, patience=1), train, val, out_dir,
-                   config={"note": "test"}, preprocess=pre, progress=False, log=lambda *a: None)
+                   config={"note": "test"}, preprocess=pre, progress=False, log=lambda *a: None,
+                   overwrite=overwrite)
 
 
 def test_two_epochs_straight_equal_one_plus_resume_plus_one(tmp_path):
@@ -126,3 +127,26 @@ def test_load_checkpoint_errors_name_the_path(tmp_path):
     numpy.savez(bad, x=numpy.zeros(2))
     with pytest.raises(ValueError, match="bad.npz"):
         load_checkpoint(bad)
+
+
+def test_divergence_before_any_checkpoint_says_so(tmp_path):
+    trainer = make_trainer(tmp_path)
+    trainer.model["fc3"].params["bias"][:] = numpy.inf
+    with pytest.raises(TrainingDiverged, match="No checkpoint was written"), \
+            numpy.errstate(invalid="ignore"):          # inf - inf in the softmax
+        trainer.fit(1)
+    assert not (tmp_path / "checkpoint.npz").exists()
+
+
+def test_a_new_trainer_refuses_a_folder_holding_a_run(tmp_path):
+    make_trainer(tmp_path).fit(1)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    with pytest.raises(ValueError, match="already holds a run.*resume"):
+        make_trainer(tmp_path).fit(1)
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+    again = make_trainer(tmp_path)
+    again.resume()
+    again.fit(2)                                   # a resumed run continues in its folder
+    replaced = make_trainer(tmp_path, overwrite=True)
+    replaced.fit(1)
+    assert len(replaced.history) == 1

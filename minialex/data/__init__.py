@@ -12,22 +12,25 @@ Augmentation (§4.1): :func:`random_crop`, :func:`random_flip`, :func:`center_cr
 :func:`subtract_mean`, all bundled by :class:`Preprocess`.
 
 Batches: :class:`Loader` (shuffled per epoch, transformed and prefetched on a thread);
-:func:`train_val_split` carves a validation set from a training set.
+:func:`train_val_split` carves a validation set from a training set; :func:`stratified_subset`
+takes a class-balanced part of one.
 """
 
 from .augment import (center_crop, compute_mean, crop_at, fit_pca_lighting, flip, pca_lighting,
                       pca_offsets, random_crop, random_flip, subtract_mean, ten_crop)
 from .cifar10 import load_cifar10
 from .download import DownloadError, download_and_extract
-from .imagefolder import (IMAGE_EXTENSIONS, decode_image, list_image_folder, load_image_folder,
-                          load_tiny_imagenet)
+from .imagefolder import (IMAGE_EXTENSIONS, decode_image, image_folder_classes,
+                          list_image_folder, load_image_folder, load_tiny_imagenet)
 from .loader import Loader
 from .preprocess import Preprocess
 from .shapes import SHAPES_CLASSES, load_shapes, make_shapes
-from .split import train_val_split
+from .split import stratified_subset, train_val_split
 
 __all__ = ["load_cifar10", "load_image_folder", "load_tiny_imagenet", "list_image_folder",
-           "decode_image", "IMAGE_EXTENSIONS", "load_shapes", "make_shapes", "SHAPES_CLASSES",
+           "decode_image", "image_folder_classes", "IMAGE_EXTENSIONS", "load_shapes",
+           "make_shapes", "SHAPES_CLASSES",
            "DownloadError", "download_and_extract", "train_val_split", "random_crop",
            "random_flip", "flip", "center_crop", "crop_at", "ten_crop", "fit_pca_lighting",
-           "pca_lighting", "pca_offsets", "compute_mean", "subtract_mean", "Preprocess", "Loader"]
+           "pca_lighting", "pca_offsets", "compute_mean", "subtract_mean", "Preprocess", "Loader",
+           "stratified_subset"]

@@ -32,6 +32,8 @@ from . import cache
 
 IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png")
 _CHUNK = 256  # images decoded per round, so a corrupt file early on stops the load early
+_SKIP_ADVICE = ("remove or replace the file, or add --skip-corrupt to leave out every image "
+                "that cannot be decoded (skip_corrupt=True in Python)")
 
 # What Pillow raises on a file it cannot decode: unidentified or truncated files (OSError),
 # broken headers (SyntaxError, ValueError), absurd dimensions (DecompressionBombError).
@@ -70,9 +72,15 @@ def _decode_into(path, size, out):
             image = image.crop((left, top, left + size, top + size))
             out[...] = numpy.asarray(image, dtype=numpy.uint8).transpose(2, 0, 1)
     except _DECODE_ERRORS as error:
-        raise ValueError(f"{path}: cannot decode the image ({type(error).__name__}: {error}); "
-                         "remove or replace the file, or pass skip_corrupt=True to skip it") \
-            from error
+        raise CorruptImageError(path, f"{type(error).__name__}: {error}") from error
+
+
+class CorruptImageError(ValueError):
+    """An image file that cannot be decoded; the message names it and says what to do."""
+
+    def __init__(self, path, reason):
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: cannot decode the image ({reason}); {_SKIP_ADVICE}")
 
 
 def _to_rgb(image):
@@ -90,31 +98,52 @@ def _to_rgb(image):
     return image.convert("RGB")
 
 
-def list_image_folder(root):
+def list_image_folder(root, class_names=None):
     """``(paths, labels, class_names)`` of ``root/<class>/**/*.(jpeg|jpg|png)``.
 
     Class names are the sorted names of the sub-folders of ``root``, labels their positions;
     paths are sorted within each class. Hidden files and folders (a leading ``.``) are ignored:
     they are cache folders or macOS ``._*`` resource forks, not images.
+
+    ``class_names`` (the training split's, for a validation or test split) fixes the labels
+    instead: each sub-folder is labelled by its name's position in that list, so a split that
+    lacks a class still labels the others right; a sub-folder not in the list is an error.
     """
+    root = Path(root).expanduser()
+    found = image_folder_classes(root)
+    if class_names is None:
+        class_names = found
+    unknown = [name for name in found if name not in class_names]
+    if unknown:
+        raise ValueError(f"image folder {root}: {', '.join(unknown)} "
+                         f"{'is not a class' if len(unknown) == 1 else 'are not classes'} of "
+                         f"the training set ({len(class_names)} classes: "
+                         f"{', '.join(class_names[:5])}{', ...' if len(class_names) > 5 else ''}"
+                         "); every split must use the training set's class folder names")
+    label_of = {name: label for label, name in enumerate(class_names)}
+    paths, labels = [], []
+    for name in found:
+        images = _find_images(root / name)
+        if not images:
+            raise ValueError(f"class folder {root / name} holds no images "
+                             f"({', '.join(IMAGE_EXTENSIONS)}, any case)")
+        paths.extend(images)
+        labels.extend([label_of[name]] * len(images))
+    return paths, labels, list(class_names)
+
+
+def image_folder_classes(root):
+    """The sorted names of the class sub-folders of ``root`` (hidden ones left out)."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {root} does not exist; point --data-dir at a "
                                 "folder with one sub-folder of images per class")
-    class_names = sorted(entry.name for entry in root.iterdir()
-                         if entry.is_dir() and not entry.name.startswith("."))
-    if not class_names:
+    names = sorted(entry.name for entry in root.iterdir()
+                   if entry.is_dir() and not entry.name.startswith("."))
+    if not names:
         raise ValueError(f"image folder {root} has no class sub-folders; expected "
                          "root/<class>/<image>.jpg")
-    paths, labels = [], []
-    for label, name in enumerate(class_names):
-        found = _find_images(root / name)
-        if not found:
-            raise ValueError(f"class folder {root / name} holds no images "
-                             f"({', '.join(IMAGE_EXTENSIONS)}, any case)")
-        paths.extend(found)
-        labels.extend([label] * len(found))
-    return paths, labels, class_names
+    return names
 
 
 def _find_images(folder):
@@ -126,16 +155,17 @@ def _find_images(folder):
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def load_image_folder(root, size=256, cache_dir=None, skip_corrupt=False):
+def load_image_folder(root, size=256, cache_dir=None, skip_corrupt=False, class_names=None):
     """``(images uint8 (N, 3, size, size), labels int64 (N,), class_names)`` of an image folder.
 
-    Layout: ``root/<class>/**/*.(jpeg|jpg|png)`` (see :func:`list_image_folder`); each image goes
-    through :func:`decode_image`. A corrupt image raises ValueError naming it; with
+    Layout: ``root/<class>/**/*.(jpeg|jpg|png)`` (see :func:`list_image_folder`, which also
+    says what ``class_names`` does: give the training split's to load another split); each
+    image goes through :func:`decode_image`. A corrupt image raises ValueError naming it; with
     ``skip_corrupt=True`` it is left out with a warning naming it. ``cache_dir``: where the
     decoded array is cached (default :func:`minialex.data.cache.default_cache_dir`).
     """
     root = Path(root).expanduser()
-    paths, labels, class_names = list_image_folder(root)
+    paths, labels, class_names = list_image_folder(root, class_names)
     images, labels = load_images(paths, labels, size, root=root, split="folder",
                                  cache_dir=cache_dir, skip_corrupt=skip_corrupt)
     return images, labels, class_names
@@ -275,7 +305,8 @@ def _decode_all(paths, size, skip_corrupt):
             if failures and not skip_corrupt:
                 raise failures[0][1]
             for index, error in failures:
-                warnings.warn(f"skipping corrupt image: {error}", stacklevel=4)
+                warnings.warn(f"skipping corrupt image {error.path}: {error.reason}",
+                              stacklevel=4)
                 skipped.append(index)
     if skipped:
         keep = numpy.ones(len(paths), bool)
@@ -288,7 +319,6 @@ def _report_corrupt(problems, skip_corrupt):
     """Repeat, on a cached load, what the decoding load said about corrupt files."""
     if problems and not skip_corrupt:
         path, why = problems[0]
-        raise ValueError(f"{path}: cannot decode the image ({why}); remove or replace the "
-                         "file, or pass skip_corrupt=True to skip it")
+        raise CorruptImageError(path, why)
     for path, why in problems:
-        warnings.warn(f"skipping corrupt image: {path}: {why}", stacklevel=4)
+        warnings.warn(f"skipping corrupt image {path}: {why}", stacklevel=4)

@@ -1,4 +1,4 @@
-"""Hold-out splits: a validation set carved from the training set.
+"""Hold-out splits (a validation set carved from the training set) and class-balanced subsets.
 
 The paper tunes on ILSVRC's validation set and reports on it or on the test set; in miniature we
 carve a validation set from the training images (for the learning-rate schedule of §5, which
@@ -30,3 +30,32 @@ def train_val_split(n, val_fraction=0.1, seed=0):
     val_idx = numpy.sort(permutation[:n_val]).astype(numpy.int64)
     train_idx = numpy.sort(permutation[n_val:]).astype(numpy.int64)
     return train_idx, val_idx
+
+
+def stratified_subset(labels, n, seed=0):
+    """int64 indices, sorted, of ``n`` of the ``labels`` (N,) with every class in proportion.
+
+    Class c gets ``n * count_c / N`` rows, rounded so that the total is exactly ``n`` (the
+    largest remainders round up), at least one where ``n`` allows, drawn at random with
+    ``seed``. So ``--limit 600`` on a data set stored class by class still sees every class,
+    not the first two.
+    """
+    labels = numpy.asarray(labels)
+    n = integer(n, "n", "stratified_subset", minimum=1)
+    if n >= len(labels):
+        return numpy.arange(len(labels), dtype=numpy.int64)
+    classes, counts = numpy.unique(labels, return_counts=True)
+    share = n * counts / len(labels)
+    take = numpy.floor(share).astype(int)
+    if n >= len(classes):                      # every class at least once when n allows
+        take = numpy.maximum(take, 1)
+    while take.sum() > n:                      # the floor of 1 overshot: trim where it
+        over = numpy.where(take > 1, take - share, -numpy.inf)   # rounded up the most
+        take[numpy.argmax(over)] -= 1
+    order = numpy.argsort(-(share - take), kind="stable")
+    for i in order[:n - take.sum()]:           # largest remainders round up
+        take[i] += 1
+    rng = numpy.random.default_rng(seed)
+    chosen = [rng.choice(numpy.flatnonzero(labels == c), size=k, replace=False)
+              for c, k in zip(classes, take)]
+    return numpy.sort(numpy.concatenate(chosen)).astype(numpy.int64)

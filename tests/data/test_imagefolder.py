@@ -229,3 +229,31 @@ def test_shared_tiny_imagenet(tmp_path):
     both = numpy.concatenate([train, val])
     gray = ((both[:, 0] == both[:, 1]) & (both[:, 1] == both[:, 2])).all(axis=(1, 2))
     assert gray.sum() >= 52
+
+
+def test_a_split_is_labelled_through_the_training_classes(tmp_path):
+    """val/ lacking a class must not shift the others' labels."""
+    for name, colour in (("ant", RED), ("bee", GREEN), ("cat", BLUE)):
+        (tmp_path / "train" / name).mkdir(parents=True)
+        solid(8, 8, colour).save(tmp_path / "train" / name / "0.png")
+    for name, colour in (("ant", RED), ("cat", BLUE)):            # no bee in val/
+        (tmp_path / "val" / name).mkdir(parents=True)
+        solid(8, 8, colour).save(tmp_path / "val" / name / "0.png")
+    classes = ["ant", "bee", "cat"]
+    images, labels, names = load_image_folder(tmp_path / "val", size=8, class_names=classes,
+                                              cache_dir=tmp_path / "cache")
+    assert names == classes and labels.tolist() == [0, 2]        # cat is still class 2
+    numpy.testing.assert_allclose(images[1].mean(axis=(1, 2)), BLUE, atol=1)
+    (tmp_path / "val" / "dog").mkdir()
+    solid(8, 8).save(tmp_path / "val" / "dog" / "0.png")
+    with pytest.raises(ValueError, match="dog is not a class of the training set"):
+        load_image_folder(tmp_path / "val", size=8, class_names=classes,
+                          cache_dir=tmp_path / "cache")
+
+
+def test_corrupt_image_advice_names_the_flag(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "broken.jpg").write_bytes(b"no image here")
+    with pytest.raises(ValueError) as info:
+        load_image_folder(tmp_path, size=8, cache_dir=tmp_path / "cache")
+    assert "--skip-corrupt" in str(info.value)

@@ -124,7 +124,7 @@ def filters_figure(weights, towers=2, initial=None):
     says how far training moved them, ``|W - W0| / |W0|``; below 1, what was learned is
     smaller than the random start, and the title says the kernels are still mostly noise
     (measured: the built-in four-epoch run moves them by 0.24, fifteen epochs on Tiny ImageNet's
-    ten classes by 0.17).
+    ten classes by 0.17, thirty on the CIFAR-10 subset by 0.20).
     """
     grids = filter_grid(weights, towers)
     figure = _figure(5 * towers, 4.3)
@@ -140,7 +140,7 @@ def filters_figure(weights, towers=2, initial=None):
         title += f"; training moved them by {moved:.2f} of their random start"
         if moved < 1:
             title += ("\nstill mostly the random start (noise): Figure 3's smooth, coloured "
-                      "kernels need a much longer run")
+                      "kernels came after 90 epochs of 1.2 million images")
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return figure

@@ -118,10 +118,12 @@ class Layer:
         if channels is not None and x.shape[1] != channels:
             raise ValueError(f"{self}: expected {channels} channels on axis 1 of {layout}, "
                              f"got shape {tuple(x.shape)}")
-        for name, p in {**self.params, **self.buffers}.items():
-            if p.dtype != x.dtype:
-                raise ValueError(f"{self}: input dtype {x.dtype} differs from {name} dtype "
-                                 f"{p.dtype}; cast one of them (layer.astype({str(x.dtype)!r}))")
+        for held in (self.params, self.buffers):
+            for name, p in held.items():
+                if p.dtype != x.dtype:
+                    raise ValueError(f"{self}: input dtype {x.dtype} differs from {name} dtype "
+                                     f"{p.dtype}; cast one of them "
+                                     f"(layer.astype({str(x.dtype)!r}))")
 
     def check_gradient(self, dy, expected_shape):
         if not hasattr(dy, "shape") or tuple(dy.shape) != tuple(expected_shape):

@@ -64,8 +64,10 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
         one_tower.eval()
         train_images, train_labels, classes = recipe.load_split(config, "train")
         test_images, test_labels, _ = recipe.load_split(config, "test")
-        bank, bank_labels = train_images[:2000], train_labels[:2000]
-        queries = test_images[:8]
+        pick = data.stratified_subset(train_labels, 2000, seed=config["seed"])
+        bank, bank_labels = train_images[pick], train_labels[pick]   # every class, not the first
+        shown = data.stratified_subset(test_labels, 8, seed=config["seed"])
+        queries, test_labels = test_images[shown], test_labels[shown]
         penultimate = one_tower.layers()[-2][0]
         bank_features = numpy.concatenate([
             viz.features(one_tower, preprocess.test(bank[i:i + 256]), penultimate)
@@ -76,7 +78,7 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
         written.append(viz.plot_neighbours(data.center_crop(queries, crop),
                                            data.center_crop(bank, crop), nearest,
                                            os.path.join(run_dir, "neighbours.png"),
-                                           test_labels[:8], bank_labels, classes))
+                                           test_labels, bank_labels, classes))
     for path in written:
         log(f"wrote {path}")
     return written
@@ -85,14 +87,15 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
 def cmd_train(args):
     """Train a model (defaults: alexnet_cifar on the built-in shapes data, a few minutes on a CPU)."""
     given = {k: getattr(args, k) for k in recipe.DEFAULTS if getattr(args, k, None) is not None}
-    given.pop("num_classes", None)
+    for key in recipe.FROM_THE_DATA:
+        given.pop(key, None)
     config = None if args.resume else recipe.complete(given)
     out, lock = runs.claim(args.out, _default_out(config or given), args.resume,
                            args.overwrite)
     try:
         return _train(args, given, config, out)
     finally:
-        lock.release()
+        runs.release_and_tidy(out, lock)
 
 
 def _train(args, given, config, out):
@@ -103,7 +106,7 @@ def _train(args, given, config, out):
     # Every split the run will use is opened and checked now, not after hours of training.
     images, labels, classes = recipe.load_split(config, "train")
     test_images, test_labels, _ = recipe.load_split(config, "test")
-    config["num_classes"] = len(classes)
+    config["num_classes"], config["class_names"] = len(classes), list(classes)
     train_idx, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
     preprocess = data.Preprocess.from_dict(checkpoint["preprocess"]) if checkpoint else \
         recipe.fit_preprocess(config, images[train_idx])
@@ -112,7 +115,8 @@ def _train(args, given, config, out):
                                                    preprocess)
     trainer = Trainer(model, recipe.make_optimizer(config, model), recipe.make_schedule(config),
                       train_loader, val_loader, out, config=config, preprocess=preprocess,
-                      ten_crop=config["ten_crop"], progress=not args.no_progress)
+                      ten_crop=config["ten_crop"], progress=not args.no_progress,
+                      overwrite=args.overwrite)
     if checkpoint:
         trainer.resume()
         print(f"resuming {out} after {_count(trainer.epoch, 'epoch')}")
@@ -150,21 +154,23 @@ def cmd_eval(args):
     checkpoint = load_checkpoint(args.checkpoint)
     config = _saved_config(checkpoint)
     trained_on = config["dataset"]
-    for key in ("dataset", "data_dir", "skip_corrupt"):
+    for key in ("dataset", "data_dir", "download", "skip_corrupt"):
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
     preprocess = data.Preprocess.from_dict(checkpoint["preprocess"])
     model = recipe.build_model(config, config["num_classes"], towers=1, device=args.device)
     model.load_state_dict(checkpoint["model"])
+    # Data of another set is read by its own class list; check_fits then compares the two.
+    reading = config if config["dataset"] == trained_on else dict(config, class_names=None)
     if args.split == "val":
-        images, labels, classes = recipe.load_split(config, "train")
+        images, labels, classes = recipe.load_split(reading, "train")
         recipe.check_fits(config, trained_on, preprocess, images, classes)
         _, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
         if not len(val_idx):
             raise ValueError("the run kept no validation images (val_fraction 0)")
         images, labels = images[val_idx], labels[val_idx]
     else:
-        images, labels, classes = recipe.load_split(config, "test")
+        images, labels, classes = recipe.load_split(reading, "test")
         recipe.check_fits(config, trained_on, preprocess, images, classes)
     transform = recipe.ten_crop_transform(preprocess) if args.ten_crop else preprocess.test
     result = evaluate(model, data.Loader(images, labels, 100, shuffle=False,
@@ -184,8 +190,9 @@ def cmd_plot(args):
     """Draw curves.png, filters.png (and neighbours.png) of a run folder."""
     checkpoint = load_checkpoint(os.path.join(args.run_dir, "checkpoint.npz"))
     config = _saved_config(checkpoint)
-    if args.data_dir is not None:
-        config["data_dir"] = args.data_dir          # the data moved since the run
+    for key in ("data_dir", "download"):            # the data moved since the run
+        if getattr(args, key) is not None:
+            config[key] = getattr(args, key)
     model = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
     model.load_state_dict(checkpoint["model"])
     _run_artefacts(args.run_dir, model, config, data.Preprocess.from_dict(checkpoint["preprocess"]),
@@ -194,13 +201,8 @@ def cmd_plot(args):
 
 
 def _saved_config(checkpoint):
-    """The config a checkpoint was trained with, completed with today's defaults for any key
-    an older minialex did not save (their values are the ones it used)."""
-    saved = checkpoint["meta"]["config"]
-    config = recipe.complete({k: v for k, v in saved.items()
-                              if k in recipe.DEFAULTS and k != "num_classes"})
-    config["num_classes"] = saved["num_classes"]
-    return config
+    """The config a checkpoint was trained with (``recipe.saved_config``)."""
+    return recipe.saved_config(checkpoint["meta"]["config"])
 
 
 def cmd_summary(args):
@@ -335,6 +337,8 @@ def build_parser():
                           help="where the data is now (default: where the run read it)")
     evaluate.add_argument("--skip-corrupt", dest="skip_corrupt", action="store_true",
                           default=None, help="leave out images that cannot be decoded")
+    evaluate.add_argument("--download", action="store_true", default=None,
+                          help="cifar10: fetch the official archive when --data-dir lacks it")
     evaluate.add_argument("--split", choices=("test", "val"), default="test",
                           help="test (default) or the run's held-out validation images")
     evaluate.add_argument("--ten-crop", action="store_true",
@@ -350,6 +354,8 @@ def build_parser():
                       help="also draw neighbours.png (Figure 4); reads the run's data")
     plot.add_argument("--data-dir", dest="data_dir",
                       help="where the run's data is now (default: where the run read it)")
+    plot.add_argument("--download", action="store_true", default=None,
+                      help="cifar10: fetch the official archive when --data-dir lacks it")
     plot.set_defaults(run=cmd_plot)
     return parser
 
@@ -363,12 +369,17 @@ def main(argv=None):
         # full disk): one line on stderr, no traceback, exit 2.
         print(f"minialex {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"minialex {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def _one_line(error):
-    if isinstance(error, OSError) and error.strerror and error.filename:
-        return f"{error.strerror}: {error.filename}"
-    return str(error)
+    text = str(error) if not isinstance(error, OSError) or not error.strerror else \
+        error.strerror
+    if isinstance(error, OSError) and error.filename and str(error.filename) not in text:
+        text += f": {error.filename}"
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

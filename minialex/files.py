@@ -20,9 +20,12 @@ def atomic_write(path, write):
         with os.fdopen(fd, "wb") as f:
             write(f)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(error, OSError):          # say which file (a full disk names none)
+            raise OSError(error.errno, f"could not write {path} "
+                          f"({error.strerror or error}); nothing was replaced") from error
         raise
     return path
 

@@ -71,7 +71,7 @@ def _load_image_folder(config, split, stored):
         if not os.path.isdir(folder):
             raise FileNotFoundError(f"imagefolder: expected {folder} holding one folder per "
                                     "class (--data-dir holds train/ and val/)")
-    classes = data.image_folder_classes(folders["train"])
+    classes = config.get("class_names") or data.image_folder_classes(folders["train"])
     return data.load_image_folder(folders["train" if split == "train" else "val"], size=stored,
                                   skip_corrupt=config["skip_corrupt"], class_names=classes)
 
@@ -165,6 +165,7 @@ DEFAULTS = {
     "norm": None, "activation": "relu", "pool": "overlap", "init": None, "sgd": "paper",
     "dropout": None, "augment": "crop-flip-pca",
     "num_classes": None,    # filled in from the data
+    "class_names": None,    # likewise; every later split (and resume, eval) is read through it
     "limit": None,          # use only N images of each split, every class in proportion
     "skip_corrupt": False,  # leave out images that cannot be decoded (with a warning each)
 }
@@ -172,6 +173,7 @@ DEFAULTS = {
 # What may change when a run resumes: where the data is and what it runs on. Every other key
 # is part of what the run is, and a resume that asks for another value is refused.
 RESUMABLE = ("data_dir", "download", "device", "devices", "epochs", "skip_corrupt")
+FROM_THE_DATA = ("num_classes", "class_names")
 
 
 def flag(key):
@@ -233,15 +235,30 @@ def resume_config(saved, given):
     """The config a run resumes with: the ``saved`` one, with the ``given`` values of the keys
     that may change (:data:`RESUMABLE`) applied. Any other given value must be the saved one:
     a resume never changes what a run is, silently or not."""
+    kept = complete(_own_keys(saved))      # as the run had it, with an older run's defaults
     for key, value in given.items():
-        if key not in RESUMABLE and key in DEFAULTS and saved.get(key) != value:
+        if key not in RESUMABLE and key in DEFAULTS and kept.get(key) != value:
             raise ValueError(
                 f"--resume: {flag(key)} {_shown(value)} differs from the run's "
-                f"{flag(key)} {_shown(saved.get(key))}; a resumed run keeps what it was started "
+                f"{flag(key)} {_shown(kept.get(key))}; a resumed run keeps what it was started "
                 "with: drop the flag, or start a new run (another --out, or --overwrite)")
-    config = complete({**{k: v for k, v in saved.items() if k in DEFAULTS and k != "num_classes"},
-                       **{k: v for k, v in given.items() if k in RESUMABLE}})
-    config["num_classes"] = saved.get("num_classes")
+    config = complete({**_own_keys(saved), **{k: v for k, v in given.items() if k in RESUMABLE}})
+    return restore_classes(config, saved)
+
+
+def saved_config(saved):
+    """The config a checkpoint was trained with (``saved``), completed with today's defaults
+    for any key an older minialex did not save (their values are the ones it used)."""
+    return restore_classes(complete(_own_keys(saved)), saved)
+
+
+def _own_keys(saved):
+    return {k: v for k, v in saved.items() if k in DEFAULTS and k not in FROM_THE_DATA}
+
+
+def restore_classes(config, saved):
+    for key in FROM_THE_DATA:
+        config[key] = saved.get(key)
     return config
 
 
@@ -278,6 +295,9 @@ def check_fits(config, trained_on, preprocess, images, classes):
     problems = []
     if len(classes) != config["num_classes"]:
         problems.append(f"{len(classes)} classes where the model has {config['num_classes']}")
+    elif config.get("class_names") and list(classes) != list(config["class_names"]):
+        problems.append(f"other class names ({', '.join(map(str, classes[:3]))}, ...) than the "
+                        f"run's ({', '.join(map(str, config['class_names'][:3]))}, ...)")
     mean = preprocess.mean
     if mean is not None and mean.shape[-1] != 1 and images.shape[-1] != mean.shape[-1]:
         problems.append(f"images stored at {images.shape[-1]}x{images.shape[-1]} where the "

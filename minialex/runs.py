@@ -2,10 +2,12 @@
 
 * A folder *holds a run* when it has a ``checkpoint.npz`` or a ``history.csv``.
 * Without ``--out`` every new run gets a folder of its own: ``runs/alexnet_cifar-shapes``, then
-  ``runs/alexnet_cifar-shapes-2``, ``-3``... (the first that holds no run and that no other
-  training is using), so running the same command twice never replaces anything.
+  ``runs/alexnet_cifar-shapes-2``, ``-3``... (numbered after the highest that holds a run,
+  skipping any that another training is using), so running the same command twice never
+  replaces anything; ``--resume`` without ``--out`` continues the one written last.
 * An explicit ``--out`` that holds a run is refused, unless ``--resume`` (continue it) or
-  ``--overwrite`` (replace it: its run files are removed first).
+  ``--overwrite`` (replace it: the new run's files take the old ones' place as they are
+  written, so a run that fails to start leaves the old one whole).
 * One training per folder at a time: :class:`RunLock` takes an exclusive ``flock`` on
   ``.minialex.lock`` for as long as the training runs. The operating system releases it when
   the process ends however it ends (SIGKILL included), so a lock is never left stale.
@@ -46,7 +48,7 @@ class RunLock:
     """``with RunLock(folder):`` holds the folder for one training (module docstring).
 
     Raises :class:`RunFolderError` naming the other training's process when the folder is
-    already held. ``acquire(wait=False)`` returns False instead of raising.
+    already held; ``acquire(raise_if_held=False)`` returns False instead.
     """
 
     def __init__(self, folder):
@@ -93,27 +95,29 @@ def claim(out, default, resume=False, overwrite=False):
 
     ``out``: the ``--out`` given, or None for ``default`` (numbered as the module docstring
     says). Refuses, with a message naming ``--resume`` and ``--overwrite``, an explicit folder
-    that holds a run; refuses ``--resume`` where there is no run to continue.
+    that holds a run; refuses ``--resume`` where there is no run to continue. Nothing is
+    deleted here: with ``overwrite`` the new run replaces the old one's files as it writes its
+    own (``Trainer(overwrite=True)``), so a run that fails to start leaves the old one whole.
     """
     if resume and overwrite:
         raise RunFolderError("--resume continues a run and --overwrite replaces it: give one")
+    if overwrite and out is None:
+        raise RunFolderError("--overwrite replaces the run in --out: give --out RUN_FOLDER")
     if out is None and resume:
         out = latest(default)
         if out is None:
             raise RunFolderError(f"--resume: there is no run in {default} to continue; give "
                                  "--out RUN_FOLDER")
     if out is not None:
+        check_is_folder(out)
+        _check_explicit(Path(out), resume, overwrite)      # before anything is created
         lock = RunLock(out)
         lock.acquire()
-        try:
-            _check_explicit(Path(out), resume, overwrite)
-        except BaseException:
-            lock.release()
-            raise
+        _check_explicit(Path(out), resume, overwrite)      # and again, now that it is ours
         remove_temporaries(out)
         return str(out), lock
-    for candidate in numbered(default):
-        if holds_a_run(candidate):
+    for candidate in _new_folders(default):
+        if candidate.exists() and (not candidate.is_dir() or holds_a_run(candidate)):
             continue
         lock = RunLock(candidate)
         if lock.acquire(raise_if_held=False):
@@ -125,18 +129,13 @@ def claim(out, default, resume=False, overwrite=False):
 
 
 def _check_explicit(folder, resume, overwrite):
-    if resume:
-        if not holds_a_run(folder):
-            raise RunFolderError(f"--resume: {folder} holds no run to continue (no "
-                                 "checkpoint.npz); drop --resume to start one there")
-        return
-    if holds_a_run(folder):
-        if not overwrite:
-            raise RunFolderError(
-                f"{folder} already holds a run; add --resume to continue it, --overwrite to "
-                "replace it, or choose another --out")
-        for name in RUN_FILES + ARTEFACTS:
-            (folder / name).unlink(missing_ok=True)
+    if resume and not holds_a_run(folder):
+        raise RunFolderError(f"--resume: {folder} holds no run to continue (no "
+                             "checkpoint.npz); drop --resume to start one there")
+    if not resume and not overwrite and holds_a_run(folder):
+        raise RunFolderError(
+            f"{folder} already holds a run; add --resume to continue it, --overwrite to "
+            "replace it, or choose another --out")
 
 
 def numbered(default):
@@ -148,14 +147,44 @@ def numbered(default):
         number += 1
 
 
+def existing(default):
+    """``[(number, folder)]`` of ``default`` (number 1) and every ``default-N`` folder there is,
+    in order of number."""
+    base = Path(default)
+    found = [(1, base)] if base.is_dir() else []
+    for path in base.parent.glob(base.name + "-*"):
+        suffix = path.name[len(base.name) + 1:]
+        if suffix.isdigit() and path.is_dir():
+            found.append((int(suffix), path))
+    return sorted(found)
+
+
+def _new_folders(default):
+    """Where a new run may go: the numbers after the highest one that holds a run."""
+    taken = [number for number, folder in existing(default) if holds_a_run(folder)]
+    first = max(taken, default=0) + 1
+    for number, folder in enumerate(numbered(default), start=1):
+        if number >= first:
+            yield folder
+
+
 def latest(default):
-    """The highest-numbered folder of ``default`` that holds a run, or None."""
-    found = None
-    for candidate in numbered(default):
-        if not candidate.exists():
-            return found
-        if holds_a_run(candidate):
-            found = candidate
+    """The folder of ``default`` whose run was written last (its newest run file), or None."""
+    runs = [folder for _, folder in existing(default) if holds_a_run(folder)]
+    if not runs:
+        return None
+    return max(runs, key=lambda folder: max((folder / name).stat().st_mtime
+                                            for name in RUN_FILES if (folder / name).exists()))
+
+
+def release_and_tidy(folder, lock):
+    """Release the lock; a folder this training made but never wrote a run into is removed."""
+    lock.release()
+    folder = Path(folder)
+    if folder.is_dir() and not holds_a_run(folder) and \
+            {p.name for p in folder.iterdir()} <= {LOCK_FILE}:
+        (folder / LOCK_FILE).unlink(missing_ok=True)
+        folder.rmdir()
 
 
 def remove_temporaries(folder):

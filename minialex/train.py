@@ -18,6 +18,7 @@ then still the last good one. Ctrl-C writes a checkpoint and returns cleanly: re
 reruns the interrupted epoch from its start, with the weights it had reached.
 """
 
+import contextlib
 import csv
 import io
 import json
@@ -95,8 +96,10 @@ class Trainer:
         self.preprocess, self.ten_crop, self.progress, self.log = preprocess, ten_crop, progress, log
         self.loss = SoftmaxCrossEntropy()
         self.epoch, self.history = 0, []          # epochs completed, their rows
-        # A new run never replaces one that a folder holds, unless asked to (see fit).
+        # A new run never replaces one that a folder holds, unless asked to (see fit); one
+        # that does replaces it only once it has something of its own to write.
         self._folder_is_ours = bool(overwrite)
+        self._replacing = bool(overwrite) and runs.holds_a_run(out_dir)
         runs.check_is_folder(self.out_dir)
         os.makedirs(self.out_dir, exist_ok=True)
 
@@ -162,9 +165,14 @@ class Trainer:
                 self.write_history()
                 self.log(self.summary_line(row))
         except KeyboardInterrupt:
+            if self._replacing:
+                self.log(f"interrupted before the first epoch finished: {self.out_dir} still "
+                         "holds the run it had")
+                return self.history
             self.save_checkpoint()
+            epochs_done = f"{self.epoch} complete epoch" + ("" if self.epoch == 1 else "s")
             self.log(f"interrupted: checkpoint saved to {self.checkpoint_path} after "
-                     f"{self.epoch} complete epoch(s); --resume reruns epoch {self.epoch + 1}")
+                     f"{epochs_done}; --resume reruns epoch {self.epoch + 1}")
         return self.history
 
     def _what_is_kept(self):
@@ -196,6 +204,11 @@ class Trainer:
                      lambda f: f.write(text.getvalue().encode()))
 
     def save_checkpoint(self):
+        if self._replacing:                 # the old run's pictures go with its checkpoint
+            for name in runs.ARTEFACTS:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(self.out_dir, name))
+            self._replacing = False
         arrays = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         optim_state = self.optimizer.state_dict()
         arrays.update({f"optim.{k}": v for k, v in optim_state.items()
@@ -222,7 +235,7 @@ class Trainer:
         the dropout masks from the seed and the step.
         """
         checkpoint = load_checkpoint(path or self.checkpoint_path)
-        self._folder_is_ours = True
+        self._folder_is_ours, self._replacing = True, False
         self.model.load_state_dict(checkpoint["model"])
         meta = checkpoint["meta"]
         self.optimizer.load_state_dict({**meta["optimizer"], **checkpoint["optim"]})
@@ -239,6 +252,8 @@ def load_checkpoint(path):
     files = read_npz(path, "minialex checkpoint")
     try:
         meta = json.loads(files.pop("meta").tobytes().decode())
+        if not isinstance(meta, dict) or not {"epoch", "config"} <= set(meta):
+            raise ValueError("it lacks the epoch or the config")
     except (KeyError, ValueError) as error:
         raise ValueError(f"{os.fspath(path)} is not a minialex checkpoint (its 'meta' record is "
                          f"missing or unreadable: {error})") from None

@@ -98,9 +98,27 @@ def test_the_registries_are_what_the_cli_offers():
         assert tuple(offered[key]) == tuple(values), key
 
 
-def test_a_limit_keeps_every_class():
-    images, labels, classes = recipe.load_split(recipe.complete({"limit": 50}), "train")
-    assert len(labels) == 50 and set(labels.tolist()) == set(range(len(classes)))
+def image_folder(root, train=("ant", "bee", "cat"), val=("ant", "cat"), per_class=8):
+    from tests.data.test_imagefolder import solid
+    for split, names in (("train", train), ("val", val)):
+        for label, name in enumerate(names):
+            (root / split / name).mkdir(parents=True)
+            for i in range(per_class):
+                solid(36, 36, (80 * label, 20 * i, 50)).save(root / split / name / f"{i}.png")
+    return root
+
+
+def test_a_limit_keeps_every_class_of_a_set_stored_class_by_class(tmp_path):
+    config = recipe.complete({"dataset": "imagefolder", "data_dir": str(image_folder(tmp_path)),
+                              "limit": 6})
+    _, labels, classes = recipe.load_split(config, "train")
+    assert classes == ["ant", "bee", "cat"] and sorted(labels.tolist()) == [0, 0, 1, 1, 2, 2]
+
+
+def test_val_is_labelled_through_train_s_classes(tmp_path):
+    config = recipe.complete({"dataset": "imagefolder", "data_dir": str(image_folder(tmp_path))})
+    _, labels, classes = recipe.load_split(config, "test")      # val/ has no bee
+    assert classes == ["ant", "bee", "cat"] and sorted(set(labels.tolist())) == [0, 2]
 
 
 def test_resume_config_keeps_what_the_run_is():
@@ -111,3 +129,9 @@ def test_resume_config_keeps_what_the_run_is():
     for key, value in (("lr", 0.1), ("norm", "batchnorm"), ("towers", 2), ("seed", 3)):
         with pytest.raises(ValueError, match=f"{recipe.flag(key)} .* differs from the run's"):
             recipe.resume_config(saved, {key: value})
+
+
+def test_an_older_checkpoint_without_a_key_resumes_with_its_default():
+    saved = {k: v for k, v in recipe.complete({}).items() if k != "sgd"}
+    saved["num_classes"] = 10
+    assert recipe.resume_config(saved, {"sgd": "paper"})["sgd"] == "paper"

@@ -57,23 +57,31 @@ def test_overwrite_replaces_and_resume_continues(tmp_path):
     _, lock = claim(str(folder), None, resume=True)
     lock.release()
     assert (folder / "checkpoint.npz").exists()
-    _, lock = claim(str(folder), None, overwrite=True)
-    lock.release()
-    assert not any((folder / name).exists() for name in runs.RUN_FILES + runs.ARTEFACTS)
+    _, lock = claim(str(folder), None, overwrite=True)     # allowed, and nothing deleted yet:
+    lock.release()                                         # the new run replaces it as it writes
+    assert (folder / "checkpoint.npz").read_bytes() == b"a finished run"
     with pytest.raises(RunFolderError, match="give one"):
         claim(str(folder), None, resume=True, overwrite=True)
+    with pytest.raises(RunFolderError, match="give --out"):
+        claim(None, tmp_path / "base", overwrite=True)
 
 
 def test_resume_needs_a_run(tmp_path):
     with pytest.raises(RunFolderError, match="holds no run"):
         claim(str(tmp_path / "empty"), None, resume=True)
+    assert not (tmp_path / "empty").exists()              # refused before making anything
     with pytest.raises(RunFolderError, match="no run in"):
         claim(None, tmp_path / "nothing", resume=True)
     finished_run(tmp_path / "base")
-    finished_run(tmp_path / "base-2")
-    folder, lock = claim(None, tmp_path / "base", resume=True)     # the latest one
+    finished_run(tmp_path / "base-3")                      # a gap where -2 was deleted
+    os.utime(tmp_path / "base" / "checkpoint.npz", (1, 1))   # base-3 was written last
+    os.utime(tmp_path / "base" / "history.csv", (1, 1))
+    folder, lock = claim(None, tmp_path / "base", resume=True)
     lock.release()
-    assert folder == str(tmp_path / "base-2")
+    assert folder == str(tmp_path / "base-3")
+    folder, lock = claim(None, tmp_path / "base")          # a new run goes after the highest
+    runs.release_and_tidy(folder, lock)
+    assert folder == str(tmp_path / "base-4") and not (tmp_path / "base-4").exists()
 
 
 def test_out_that_is_a_file(tmp_path):
@@ -122,3 +130,11 @@ def test_stale_temporaries_are_removed_when_a_training_starts(tmp_path):
     lock.release()
     assert sorted(p.name for p in folder.iterdir()) == [".minialex.lock", "checkpoint.npz",
                                                          "filters.png", "history.csv"]
+
+
+def test_a_file_in_the_numbering_is_passed_over(tmp_path):
+    finished_run(tmp_path / "r")
+    (tmp_path / "r-2").write_text("a file, not a run folder")
+    folder, lock = claim(None, tmp_path / "r")
+    lock.release()
+    assert folder == str(tmp_path / "r-3")

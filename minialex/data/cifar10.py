@@ -60,8 +60,7 @@ def load_cifar10(root, split="train", download=False, url=OFFICIAL_URL, md5=OFFI
             raise FileNotFoundError(
                 f"CIFAR-10 not found: neither {root} nor {root / FOLDER} holds the "
                 f"'{FOLDER}' files ({', '.join(TRAIN_FILES + TEST_FILES)}, {META_FILE}); "
-                "point --data-dir at the folder that holds it, or add --download to fetch it "
-                "(download=True in Python)")
+                "point --data-dir at the folder that holds it, or add --download to fetch it")
         download_and_extract(url, md5, destination, FOLDER, validate=_validate_folder)
         folder = destination
     class_names = read_meta(folder / META_FILE)
@@ -138,8 +137,7 @@ def _unpickle(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"CIFAR-10 file {path} is missing; the folder is incomplete: "
-                                "delete it and fetch it again with --download "
-                                "(download=True in Python)")
+                                "delete it and fetch it again with --download")
     try:
         with open(path, "rb") as f:
             # latin1: the official files are Python-2 pickles whose str keys and numpy buffers

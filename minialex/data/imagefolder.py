@@ -33,7 +33,7 @@ from . import cache
 IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png")
 _CHUNK = 256  # images decoded per round, so a corrupt file early on stops the load early
 _SKIP_ADVICE = ("remove or replace the file, or add --skip-corrupt to leave out every image "
-                "that cannot be decoded (skip_corrupt=True in Python)")
+                "that cannot be decoded")
 
 # What Pillow raises on a file it cannot decode: unidentified or truncated files (OSError),
 # broken headers (SyntaxError, ValueError), absurd dimensions (DecompressionBombError).

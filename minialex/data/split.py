@@ -52,10 +52,13 @@ def stratified_subset(labels, n, seed=0):
     while take.sum() > n:                      # the floor of 1 overshot: trim where it
         over = numpy.where(take > 1, take - share, -numpy.inf)   # rounded up the most
         take[numpy.argmax(over)] -= 1
-    order = numpy.argsort(-(share - take), kind="stable")
-    for i in order[:n - take.sum()]:           # largest remainders round up
-        take[i] += 1
     rng = numpy.random.default_rng(seed)
+    # Largest remainders round up; equal ones in an order the seed picks, so that with fewer
+    # images than classes the seed, not the class order, says which classes are seen.
+    shuffled = rng.permutation(len(classes))
+    order = shuffled[numpy.argsort(-(share - take)[shuffled], kind="stable")]
+    for i in order[:n - take.sum()]:
+        take[i] += 1
     chosen = [rng.choice(numpy.flatnonzero(labels == c), size=k, replace=False)
               for c, k in zip(classes, take)]
     return numpy.sort(numpy.concatenate(chosen)).astype(numpy.int64)

@@ -82,7 +82,7 @@ def test_row_layout_is_rgb_planes(tmp_path):
 
 
 def test_missing_folder_says_how_to_get_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="download=True"):
+    with pytest.raises(FileNotFoundError, match="--download"):
         load_cifar10(tmp_path / "nowhere")
     with pytest.raises(ValueError, match="split"):
         load_cifar10(tmp_path, split="val")

@@ -12,7 +12,7 @@ from . import __version__, data, recipe, runs, viz
 from .backend import Device, to_device
 from .gradcheck import gradcheck, standard_cases
 from .recipe import CHOICES, DATASETS, MODELS
-from .train import Trainer, evaluate, load_checkpoint
+from .train import evaluate, load_checkpoint
 
 
 def cmd_gradcheck(args):
@@ -99,48 +99,16 @@ def cmd_train(args):
 
 
 def _train(args, given, config, out):
-    checkpoint = None
-    if args.resume:
-        checkpoint = load_checkpoint(os.path.join(out, "checkpoint.npz"))
-        config = recipe.resume_config(checkpoint["meta"]["config"], given)
-    # Every split the run will use is opened and checked now, not after hours of training.
-    images, labels, classes = recipe.load_split(config, "train")
-    test_images, test_labels, _ = recipe.load_split(config, "test")
-    config["num_classes"], config["class_names"] = len(classes), list(classes)
-    train_idx, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
-    preprocess = data.Preprocess.from_dict(checkpoint["preprocess"]) if checkpoint else \
-        recipe.fit_preprocess(config, images[train_idx])
-    model = recipe.build_model(config, len(classes))
-    train_loader, val_loader = recipe.make_loaders(config, images, labels, train_idx, val_idx,
-                                                   preprocess)
-    trainer = Trainer(model, recipe.make_optimizer(config, model), recipe.make_schedule(config),
-                      train_loader, val_loader, out, config=config, preprocess=preprocess,
-                      ten_crop=config["ten_crop"], progress=not args.no_progress,
-                      overwrite=args.overwrite)
-    if checkpoint:
-        trainer.resume()
-        print(f"resuming {out} after {_count(trainer.epoch, 'epoch')}")
-    print(f"training {config['model']} on {config['dataset']}: {len(train_idx)} training and "
-          f"{len(val_idx)} validation images, {_count(config['epochs'], 'epoch')}, lr "
-          f"{config['lr']}, batch {config['batch_size']}, device "
-          + (",".join(config["devices"] or ["cpu:0", "cpu:1"]) if config["towers"] == 2
-             else config["device"]) + f"; writing to {out}")
-    trainer.fit(config["epochs"])
-    if trainer.epoch < config["epochs"]:
+    run = recipe.run_training(config, out, resume=args.resume, given=given,
+                              overwrite=args.overwrite, progress=not args.no_progress)
+    if run.test is None:
         return 130                                  # interrupted; the checkpoint is saved
-    test = evaluate(model, data.Loader(test_images, test_labels, config["batch_size"],
-                                       shuffle=False, transform=preprocess.test,
-                                       device=recipe.input_device(config)))
+    test = run.test
     print(f"test: top-1 error {100 * test['top1_error']:.2f}%, top-5 error "
           f"{100 * test['top5_error']:.2f}% on {test['n']} images "
           f"(accuracy {100 * (1 - test['top1_error']):.2f}%)")
-    _run_artefacts(out, model, config, preprocess, args.neighbours)
+    _run_artefacts(out, run.model, run.config, run.preprocess, args.neighbours)
     return 0
-
-
-def _count(n, noun):
-    """``1 epoch``, ``4 epochs``."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _default_out(config):

@@ -33,6 +33,7 @@ up to 4 pixels, the usual CIFAR recipe); Tiny ImageNet and image folders are res
 256 and cropped to 227.
 """
 
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ from typing import Callable
 import numpy
 
 from . import data, models
+from .files import atomic_write
 from .optim import FORMS, SGD, ConstantLR, PlateauLR, StepLR
+from .train import Trainer, evaluate, load_checkpoint
 from .validate import choice
 
 SHAPES_TRAIN, SHAPES_TEST = 3000, 1000
@@ -381,3 +384,69 @@ def ten_crop_transform(preprocess):
     def transform(images, rng=None):
         return preprocess.test_ten_crop(images)
     return transform
+
+
+# -- one whole run -------------------------------------------------------------------------------
+TEST_FILE = "test.json"
+
+
+@dataclass
+class Run:
+    """What :func:`run_training` leaves: the trained model and what it was trained with, and
+    the test result (None when the training was interrupted)."""
+    config: dict
+    model: object
+    preprocess: object
+    trainer: Trainer
+    test: dict
+
+
+def run_training(config, out, resume=False, given=None, overwrite=False, progress=True,
+                 log=print):
+    """One training run, as ``minialex train`` makes it: data, model, the paper's SGD and
+    schedule, the Trainer's epochs in ``out``, then the test split.
+
+    ``config``: a completed config (ignored when ``resume``: the run's own is read, with the
+    ``given`` values :func:`resume_config` allows). When every epoch is done, the test result
+    is written to ``out/test.json``: a run with that file is finished, one without is not.
+    """
+    checkpoint = None
+    if resume:
+        checkpoint = load_checkpoint(os.path.join(out, "checkpoint.npz"))
+        config = resume_config(checkpoint["meta"]["config"], given or {})
+    # Every split the run will use is opened and checked now, not after hours of training.
+    images, labels, classes = load_split(config, "train")
+    test_images, test_labels, _ = load_split(config, "test")
+    config["num_classes"], config["class_names"] = len(classes), list(classes)
+    train_idx, val_idx = data.train_val_split(len(labels), config["val_fraction"], config["seed"])
+    preprocess = data.Preprocess.from_dict(checkpoint["preprocess"]) if checkpoint else \
+        fit_preprocess(config, images[train_idx])
+    model = build_model(config, len(classes))
+    train_loader, val_loader = make_loaders(config, images, labels, train_idx, val_idx,
+                                            preprocess)
+    trainer = Trainer(model, make_optimizer(config, model), make_schedule(config),
+                      train_loader, val_loader, out, config=config, preprocess=preprocess,
+                      ten_crop=config["ten_crop"], progress=progress, overwrite=overwrite,
+                      log=log)
+    if checkpoint:
+        trainer.resume()
+        log(f"resuming {out} after {_count(trainer.epoch, 'epoch')}")
+    log(f"training {config['model']} on {config['dataset']}: {len(train_idx)} training and "
+        f"{len(val_idx)} validation images, {_count(config['epochs'], 'epoch')}, lr "
+        f"{config['lr']}, batch {config['batch_size']}, device "
+        + (",".join(config["devices"] or ["cpu:0", "cpu:1"]) if config["towers"] == 2
+           else config["device"]) + f"; writing to {out}")
+    trainer.fit(config["epochs"])
+    test = None
+    if trainer.epoch >= config["epochs"]:
+        test = evaluate(model, data.Loader(test_images, test_labels, config["batch_size"],
+                                           shuffle=False, transform=preprocess.test,
+                                           device=input_device(config)))
+        atomic_write(os.path.join(out, TEST_FILE),
+                     lambda f: f.write(json.dumps({**test, "epochs": trainer.epoch}).encode()))
+    return Run(config, model, preprocess, trainer, test)
+
+
+def _count(n, noun):
+    """``1 epoch``, ``4 epochs``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -24,7 +24,7 @@ except ImportError:     # pragma: no cover - depends on the platform
     fcntl = None
 
 RUN_FILES = ("checkpoint.npz", "history.csv")
-ARTEFACTS = ("curves.png", "filters.png", "neighbours.png")
+ARTEFACTS = ("test.json", "curves.png", "filters.png", "neighbours.png")
 LOCK_FILE = ".minialex.lock"
 TEMPORARY_PREFIX = ".tmp-"
 

@@ -23,7 +23,10 @@ def test_train_eval_plot_end_to_end(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "epoch   1" in printed and "test: top-1 error" in printed
     assert sorted(os.listdir(out)) == [".minialex.lock", "checkpoint.npz", "curves.png",
-                                       "filters.png", "history.csv", "neighbours.png"]
+                                       "filters.png", "history.csv", "neighbours.png",
+                                       "test.json"]
+    with open(out / "test.json") as f:
+        assert set(json.load(f)) == {"loss", "top1_error", "top5_error", "n", "epochs"}
     for png in ("curves.png", "filters.png", "neighbours.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

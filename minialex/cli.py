@@ -9,6 +9,7 @@ import sys
 import numpy
 
 from . import __version__, data, recipe, runs, viz
+from . import experiment as experiments
 from .backend import Device, to_device
 from .gradcheck import gradcheck, standard_cases
 from .recipe import CHOICES, DATASETS, MODELS
@@ -173,6 +174,33 @@ def _saved_config(checkpoint):
     return recipe.saved_config(checkpoint["meta"]["config"])
 
 
+def cmd_experiment(args):
+    """Measure one of the paper's claims over variants and seeds (--list names them)."""
+    if args.list or args.name is None:
+        for name, e in experiments.EXPERIMENTS.items():
+            print(f"{name:<14} {e.section:<6} {e.question}")
+        return 0 if args.list else 2
+    if args.name not in experiments.EXPERIMENTS:
+        raise ValueError(f"no experiment named {args.name!r}; minialex experiment --list "
+                         "names them")
+    out = args.out or os.path.join("runs", "experiments", args.name)
+    if not args.report:
+        experiments.run_experiment(args.name, seeds=args.seeds, epochs=args.epochs,
+                                   data_dir=args.data_dir, device=args.device, out=out,
+                                   quick=args.quick)
+    if args.quick and args.results is None:
+        raise ValueError("--quick results are for tests only: give --results FOLDER (they are "
+                         "never written into experiments/results)")
+    results = experiments.report(args.name, out, args.results, quick=args.quick,
+                                 command="minialex experiment " + " ".join(args.argv))
+    for variant, summary in results["variants"].items():
+        print(f"{variant:<16} test {results['claim']['metric']}: {100 * summary['mean']:.2f}% "
+              f"± {100 * summary['std']:.2f} over {len(summary['seeds'])} seed(s)")
+    print(f"the paper: {results['claim']['text']} ({results['claim']['section']}); "
+          f"verdict: {results['verdict']}")
+    return 0
+
+
 def cmd_summary(args):
     """Print a model's layers: output shapes, parameters and multiply-adds per image."""
     entry = MODELS[args.model]
@@ -316,6 +344,25 @@ def build_parser():
                           help="last line: {\"top1_error\": f, \"top5_error\": f, \"n\": N}")
     evaluate.set_defaults(run=cmd_eval)
 
+    experiment = commands.add_parser("experiment", help=cmd_experiment.__doc__,
+                                     description=cmd_experiment.__doc__)
+    experiment.add_argument("name", nargs="?", metavar="NAME", help="which experiment")
+    experiment.add_argument("--list", action="store_true", help="name every experiment")
+    experiment.add_argument("--seeds", type=_integer(1), default=3,
+                            help="seeds per variant (default 3)")
+    experiment.add_argument("--epochs", type=_integer(1),
+                            help="epochs per run (default: the experiment's)")
+    experiment.add_argument("--data-dir", dest="data_dir", help="folder holding the dataset")
+    experiment.add_argument("--device", default="cpu", help="cpu (default) or cuda:N")
+    experiment.add_argument("--out", help="run folders (default runs/experiments/NAME)")
+    experiment.add_argument("--results", help="where results.json and results.png go "
+                                              "(default experiments/results/NAME)")
+    experiment.add_argument("--report", action="store_true",
+                            help="only write the results from the finished runs")
+    experiment.add_argument("--quick", action="store_true",
+                            help="Shapes and a few images, seconds a run: for tests only")
+    experiment.set_defaults(run=cmd_experiment)
+
     plot = commands.add_parser("plot", help=cmd_plot.__doc__, description=cmd_plot.__doc__)
     plot.add_argument("run_dir", metavar="RUN", help="a run folder written by minialex train")
     plot.add_argument("--neighbours", action="store_true",
@@ -330,6 +377,7 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.run(args)
     except (ValueError, RuntimeError, OSError) as error:

@@ -1,0 +1,75 @@
+"""Experiments: the verdict rule, every experiment end to end in quick mode, resume-skip."""
+
+import json
+
+import pytest
+
+from minialex import experiment
+from minialex.cli import main
+
+
+@pytest.mark.parametrize("better, worse, expected", [
+    ([0.30, 0.31, 0.29], [0.40, 0.41, 0.39], "agrees"),           # 0.10 apart, std 0.01
+    ([0.40, 0.41, 0.39], [0.30, 0.31, 0.29], "disagrees"),
+    ([0.30, 0.35, 0.25], [0.36, 0.41, 0.31], "not resolved"),     # 0.06 apart, std 0.05
+    ([0.30, 0.30], [0.30, 0.30], "not resolved"),
+    (None, [0.3], "measured"),
+])
+def test_the_verdict_rule_on_hand_made_numbers(better, worse, expected):
+    assert experiment.verdict(better, worse) == expected
+
+
+def test_the_verdict_uses_twice_the_larger_spread():
+    # means 0.10 apart; the larger standard deviation 0.04 (2 x 0.04 < 0.10), the other 0
+    assert experiment.verdict([0.26, 0.30, 0.34], [0.40, 0.40, 0.40]) == "agrees"
+    # the larger one 0.06: 2 x 0.06 > 0.10
+    assert experiment.verdict([0.24, 0.30, 0.36], [0.40, 0.40, 0.40]) == "not resolved"
+
+
+@pytest.mark.parametrize("name", sorted(experiment.EXPERIMENTS))
+def test_every_experiment_runs_and_reports_in_quick_mode(name, tmp_path):
+    folders = experiment.run_experiment(name, seeds=2, out=str(tmp_path / "runs"), quick=True,
+                                        log=lambda *_: None)
+    assert all(experiment.is_finished(f) for f in folders)
+    results = experiment.report(name, str(tmp_path / "runs"), str(tmp_path / "results"),
+                                quick=True)
+    with open(tmp_path / "results" / "results.json") as f:
+        assert json.load(f) == results
+    assert (tmp_path / "results" / "results.png").exists()
+    e = experiment.EXPERIMENTS[name]
+    assert set(results) == {"name", "question", "claim", "variants", "verdict", "provenance"}
+    assert set(results["variants"]) == set(e.variants)
+    for summary in results["variants"].values():
+        assert len(summary["seeds"]) == 2 and {"mean", "std"} <= set(summary)
+        assert set(summary["seeds"][0]) == {"seed", "top1_error", "top5_error",
+                                           "best_val_top1_error", "final_train_top1_error",
+                                           "seconds_per_epoch", "epochs"}
+    assert results["verdict"] in experiment.VERDICTS
+    assert results["provenance"]["quick"] is True
+
+
+def test_a_killed_experiment_skips_its_finished_runs(tmp_path):
+    out = str(tmp_path / "runs")
+    trained = []
+    experiment.run_experiment("dropout", seeds=1, out=out, quick=True, log=trained.append)
+    assert trained == ["dropout: dropout, seed 0", "dropout: none, seed 0"]
+    (tmp_path / "runs" / "none" / "seed-0" / "test.json").unlink()    # as if killed before
+    again = []
+    experiment.run_experiment("dropout", seeds=1, out=out, quick=True, log=again.append)
+    assert again == ["dropout: dropout, seed 0: finished, skipped",
+                     "dropout: none, seed 0 (resuming)"]
+
+
+def test_the_cli_lists_and_keeps_quick_results_out_of_experiments(tmp_path, capsys,
+                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["experiment", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in experiment.EXPERIMENTS)
+    assert main(["experiment", "pooling", "--quick", "--seeds", "1"]) == 2
+    assert "--results" in capsys.readouterr().err
+    assert not (tmp_path / "experiments").exists()
+    assert main(["experiment", "pooling", "--quick", "--seeds", "1", "--report",
+                 "--results", "r"]) == 0
+    assert "verdict" in capsys.readouterr().out
+    assert main(["experiment", "nonsense"]) == 2

@@ -192,7 +192,7 @@ def cmd_experiment(args):
         raise ValueError("--quick results are for tests only: give --results FOLDER (they are "
                          "never written into experiments/results)")
     results = experiments.report(args.name, out, args.results, quick=args.quick,
-                                 command="minialex experiment " + " ".join(args.argv))
+                                 command="minialex " + " ".join(args.argv))
     for variant, summary in results["variants"].items():
         print(f"{variant:<16} test {results['claim']['metric']}: {100 * summary['mean']:.2f}% "
               f"± {100 * summary['std']:.2f} over {len(summary['seeds'])} seed(s)")

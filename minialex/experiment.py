@@ -220,11 +220,11 @@ def _provenance(out, command, quick):
 
 def _figure(results, histories, out_png):
     """Mean validation error curves with the seed spread shaded, and the final test errors."""
-    figure = viz._figure(10, 4.2)
+    figure = viz.new_figure(10, 4.2)
     curves_ax, bars_ax = figure.subplots(1, 2)
     names = list(results["variants"])
     for name in names:
-        curves = [c for c in histories[name]]
+        curves = histories[name]
         length = min(len(c) for c in curves)
         stack = 100 * numpy.array([c[:length] for c in curves])
         epochs = numpy.arange(1, length + 1)
@@ -241,4 +241,4 @@ def _figure(results, histories, out_png):
                 title=f"verdict on the paper's claim: {results['verdict']}")
     figure.suptitle(f"{results['name']}: {results['question']}", fontsize=9)
     figure.tight_layout()
-    viz._save(figure, out_png)
+    viz.save_png(figure, out_png)

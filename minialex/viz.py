@@ -12,7 +12,7 @@ from .backend import asnumpy
 from .files import atomic_write
 
 
-def _figure(width, height):
+def new_figure(width, height):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     figure = Figure(figsize=(width, height), dpi=100)
@@ -20,7 +20,7 @@ def _figure(width, height):
     return figure
 
 
-def _save(figure, out_png):
+def save_png(figure, out_png):
     """Write the PNG atomically: an old picture is replaced whole or not at all."""
     atomic_write(out_png, lambda f: figure.savefig(f, format="png"))
     return out_png
@@ -38,7 +38,7 @@ def read_history(path):
 
 def plot_curves(history_csv, out_png):
     """curves.png: :func:`curves_figure` of a run's ``history.csv``."""
-    return _save(curves_figure(read_history(history_csv)), out_png)
+    return save_png(curves_figure(read_history(history_csv)), out_png)
 
 
 def curves_figure(h):
@@ -51,7 +51,7 @@ def curves_figure(h):
     """
     from matplotlib.ticker import MaxNLocator
 
-    figure = _figure(10, 4.6)
+    figure = new_figure(10, 4.6)
     loss_ax, error_ax = figure.subplots(1, 2)
     epochs = h["epoch"]
     loss_ax.plot(epochs, h["train_loss"], "o-", label="training")
@@ -114,7 +114,7 @@ def filter_grid(weights, towers=2, columns=None):
 
 def plot_filters(weights, out_png, towers=2, initial=None):
     """filters.png: :func:`filters_figure`."""
-    return _save(filters_figure(weights, towers, initial), out_png)
+    return save_png(filters_figure(weights, towers, initial), out_png)
 
 
 def filters_figure(weights, towers=2, initial=None):
@@ -127,7 +127,7 @@ def filters_figure(weights, towers=2, initial=None):
     ten classes by 0.17, thirty on the CIFAR-10 subset by 0.20).
     """
     grids = filter_grid(weights, towers)
-    figure = _figure(5 * towers, 4.3)
+    figure = new_figure(5 * towers, 4.3)
     axes = numpy.atleast_1d(figure.subplots(1, towers))
     for t, (ax, grid) in enumerate(zip(axes, grids)):
         ax.imshow(grid, interpolation="nearest")
@@ -163,7 +163,7 @@ def nearest_neighbours(query_features, bank_features, k=6):
 def plot_neighbours(query_images, bank_images, neighbours, out_png, query_labels=None,
                     bank_labels=None, class_names=None):
     """neighbours.png: :func:`neighbours_figure`."""
-    return _save(neighbours_figure(query_images, bank_images, neighbours, query_labels,
+    return save_png(neighbours_figure(query_images, bank_images, neighbours, query_labels,
                                    bank_labels, class_names), out_png)
 
 
@@ -176,7 +176,7 @@ def neighbours_figure(query_images, bank_images, neighbours, query_labels=None,
     """
     q, k = neighbours.shape
     named = query_labels is not None and bank_labels is not None and class_names is not None
-    figure = _figure(1.3 * (k + 1) + (1.2 if named else 0), 1.3 * q)
+    figure = new_figure(1.3 * (k + 1) + (1.2 if named else 0), 1.3 * q)
     axes = figure.subplots(q, k + 1, squeeze=False)
     for row in range(q):
         pictures = [query_images[row]] + [bank_images[j] for j in neighbours[row]]

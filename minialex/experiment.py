@@ -5,8 +5,9 @@ keys: ``norm``, ``pool``, ``dropout``, ``augment``, ``init``, ``sgd`` ...) and a
 variant the paper says is better, and by which metric. Every (variant, seed) is an ordinary
 training run (:func:`minialex.recipe.run_training`, the same as ``minialex train``) in a folder
 of its own, ``OUT/VARIANT/seed-K``, so a killed experiment started again skips the finished
-runs (they hold ``test.json``) and resumes the unfinished one bit-exactly; a half-finished run
-is never read as a result.
+runs and resumes the unfinished one bit-exactly. A run is finished once its ``run.json`` is
+written, last, after every epoch and the test: what the experiment measured on it and the code
+that trained it. A half-finished run is never read as a result.
 
 :func:`report` turns the finished runs into ``results.json`` and a figure; :func:`verdict` is the
 one rule the experiments and the lessons use: "agrees" or "disagrees" when the difference of the
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from . import __version__, recipe, runs, viz
+from . import __version__, data, recipe, runs, viz
 from .files import atomic_write
-from .train import load_checkpoint
+from .train import evaluate, load_checkpoint
 
 VERDICTS = ("agrees", "disagrees", "not resolved", "measured")
 
@@ -63,6 +64,8 @@ class Experiment:
     worse: str = None
     metric: str = "top1_error"       # compared on the test split
     epochs: int = 10
+    ten_crop_test: bool = False      # also test on §4.1's ten crops (per run, in run.json)
+    target: float = None             # the training error whose first epoch is the speed metric
     quick: dict = field(default_factory=lambda: {"dataset": "shapes", "limit": 40,
                                                  "batch_size": 20, "epochs": 1})
 
@@ -91,7 +94,7 @@ EXPERIMENTS = {e.name: e for e in [
                {**CIFAR, "model": "alexnet_cifar"},
                {"none": {"augment": "none"}, "crop-flip": {"augment": "crop-flip"},
                 "crop-flip-pca": {"augment": "crop-flip-pca"}},
-               better="crop-flip-pca", worse="crop-flip", epochs=10),
+               better="crop-flip-pca", worse="crop-flip", epochs=10, ten_crop_test=True),
     Experiment("init", "Does the paper's initialisation (N(0, 0.01²), biases of 1) train as "
                "well as biases of 0, or He's?",
                "biases of 1 accelerate the early stages of learning", "§5",
@@ -109,9 +112,12 @@ def run_folder(out, variant, seed):
     return os.path.join(out, variant, f"seed-{seed}")
 
 
+RUN_FILE = "run.json"
+
+
 def is_finished(folder):
-    """A run is a result only once its last epoch and its test evaluation are written."""
-    return os.path.exists(os.path.join(folder, recipe.TEST_FILE))
+    """A run is a result only once its last epoch, its test and ``run.json`` are written."""
+    return os.path.exists(os.path.join(folder, RUN_FILE))
 
 
 def run_experiment(name, seeds=3, epochs=None, data_dir=None, device="cpu", out=None,
@@ -145,7 +151,56 @@ def run_experiment(name, seeds=3, epochs=None, data_dir=None, device="cpu", out=
                 lock.release()
             if run.test is None:
                 raise KeyboardInterrupt
+            _write_run_record(experiment, run, folder)
     return folders
+
+
+def _write_run_record(experiment, run, folder):
+    """``run.json``: the test results (single crop, and ten crops where the experiment asks)
+    and the code and machine that trained the run. Written last: it marks the run finished."""
+    record = {"test": {**run.test, "epochs": run.trainer.epoch}, "provenance": _code_provenance()}
+    if experiment.ten_crop_test:
+        images, labels, _ = recipe.load_split(run.config, "test")
+        views = data.Loader(images, labels, run.config["batch_size"], shuffle=False,
+                            transform=recipe.ten_crop_transform(run.preprocess),
+                            device=recipe.input_device(run.config))
+        record["ten_crop_test"] = evaluate(run.model, views, ten_crop=True)
+    atomic_write(os.path.join(folder, RUN_FILE),
+                 lambda f: f.write(json.dumps(record, indent=1).encode()))
+
+
+def epochs_to(values, threshold):
+    """The first epoch (1-based) whose value is at most ``threshold``; None if none is."""
+    reached = numpy.flatnonzero(numpy.asarray(values) <= threshold)
+    return int(reached[0]) + 1 if len(reached) else None
+
+
+def _seed_summary(experiment, folder):
+    """What one finished run adds to the results."""
+    record = _read_json(os.path.join(folder, RUN_FILE))
+    test = record["test"]
+    h = viz.read_history(os.path.join(folder, "history.csv"))
+    train_error = float(h["train_top1"][-1])
+    best_val = float(numpy.nanmin(h["val_top1"]))
+    summary = {
+        "seed": int(folder.rsplit("-", 1)[1]),
+        "top1_error": test["top1_error"], "top5_error": test["top5_error"],
+        "best_val_top1_error": best_val, "final_train_top1_error": train_error,
+        # the paper's overfitting: how far the test error sits above the training error
+        "train_test_gap": test["top1_error"] - train_error,
+        # converged: the first epoch within one point of the run's best validation error
+        "epochs_to_converge": epochs_to(h["val_top1"], best_val + 0.01),
+        "seconds_per_epoch": float(numpy.nanmean(h["seconds"])), "epochs": int(test["epochs"]),
+        "commit": record["provenance"]["commit"]}
+    if experiment.ten_crop_test:
+        summary["ten_crop_top1_error"] = record["ten_crop_test"]["top1_error"]
+        summary["ten_crop_top5_error"] = record["ten_crop_test"]["top5_error"]
+    if experiment.target is not None:
+        reached = epochs_to(h["train_top1"], experiment.target)
+        # not reached: counted as one epoch more than the run had, a lower bound
+        summary["epochs_to_target"] = reached or len(h["train_top1"]) + 1
+        summary["target_reached"] = reached is not None
+    return summary
 
 
 def report(name, out=None, results_dir=None, command=None, quick=False):
@@ -158,24 +213,19 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
     for variant in experiment.variants:
         seeds, curves = [], []
         for folder in sorted(_seed_folders(out, variant)):
-            if not is_finished(folder):
-                continue
-            with open(os.path.join(folder, recipe.TEST_FILE)) as f:
-                test = json.load(f)
-            history = viz.read_history(os.path.join(folder, "history.csv"))
-            seconds = float(numpy.nanmean(history["seconds"]))
-            seeds.append({"seed": int(folder.rsplit("-", 1)[1]),
-                          "top1_error": test["top1_error"], "top5_error": test["top5_error"],
-                          "best_val_top1_error": float(numpy.nanmin(history["val_top1"])),
-                          "final_train_top1_error": float(history["train_top1"][-1]),
-                          "seconds_per_epoch": seconds, "epochs": int(test["epochs"])})
-            curves.append(history["val_top1"])
+            if is_finished(folder):
+                seeds.append(_seed_summary(experiment, folder))
+                curves.append(viz.read_history(os.path.join(folder, "history.csv"))["val_top1"])
         if not seeds:
             raise ValueError(f"experiment {name}: no finished run of {variant} in {out}; run "
                              f"`minialex experiment {name}` first")
-        values = [s[experiment.metric] for s in seeds]
-        mean, std = _mean_std(values)
-        per_variant[variant] = {"seeds": seeds, "mean": mean, "std": std}
+        mean, std = _mean_std([s[experiment.metric] for s in seeds])
+        measures = [k for k, v in seeds[0].items() if k not in ("seed", "commit")
+                    and isinstance(v, (int, float)) and not isinstance(v, bool)]
+        per_variant[variant] = {
+            "seeds": seeds, "mean": mean, "std": std,
+            # every other measure too, as [mean, standard deviation] over the seeds
+            "measures": {k: list(_mean_std([s[k] for s in seeds])) for k in measures}}
         histories[variant] = curves
     claimed = verdict(
         None if experiment.better is None else
@@ -204,18 +254,32 @@ def _seed_folders(out, variant):
 
 
 def _provenance(out, command, quick):
+    """The code that wrote the report, the commits that trained its runs, the command."""
+    any_run = next((os.path.join(root, "checkpoint.npz") for root, _, files in os.walk(out)
+                    if "checkpoint.npz" in files), None)
+    device = load_checkpoint(any_run)["meta"]["config"].get("device") if any_run else None
+    trained_by = sorted({str(s) for root, _, files in os.walk(out) if RUN_FILE in files
+                         for s in [_read_json(os.path.join(root, RUN_FILE))["provenance"]
+                                   ["commit"]]})
+    return {**_code_provenance(), "trained_by_commits": trained_by, "device": device,
+            "command": command, "quick": quick}
+
+
+def _read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def _code_provenance():
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                                 cwd=os.path.dirname(__file__), check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = None
     blas = numpy.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
-    any_run = next((os.path.join(root, "checkpoint.npz") for root, _, files in os.walk(out)
-                    if "checkpoint.npz" in files), None)
-    device = load_checkpoint(any_run)["meta"]["config"].get("device") if any_run else None
     return {"minialex": __version__, "commit": commit, "numpy": numpy.__version__,
-            "blas": blas.get("name"), "machine": platform.machine(), "device": device,
-            "date": datetime.date.today().isoformat(), "command": command, "quick": quick}
+            "blas": blas.get("name"), "machine": platform.machine(),
+            "date": datetime.date.today().isoformat()}
 
 
 def _figure(results, histories, out_png):

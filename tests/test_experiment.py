@@ -39,13 +39,30 @@ def test_every_experiment_runs_and_reports_in_quick_mode(name, tmp_path):
     e = experiment.EXPERIMENTS[name]
     assert set(results) == {"name", "question", "claim", "variants", "verdict", "provenance"}
     assert set(results["variants"]) == set(e.variants)
+    expected = {"seed", "top1_error", "top5_error", "best_val_top1_error",
+                "final_train_top1_error", "train_test_gap", "epochs_to_converge",
+                "seconds_per_epoch", "epochs", "commit"}
+    if e.ten_crop_test:
+        expected |= {"ten_crop_top1_error", "ten_crop_top5_error"}
+    if e.target is not None:
+        expected |= {"epochs_to_target", "target_reached"}
     for summary in results["variants"].values():
-        assert len(summary["seeds"]) == 2 and {"mean", "std"} <= set(summary)
-        assert set(summary["seeds"][0]) == {"seed", "top1_error", "top5_error",
-                                           "best_val_top1_error", "final_train_top1_error",
-                                           "seconds_per_epoch", "epochs"}
+        assert len(summary["seeds"]) == 2 and {"mean", "std", "measures"} <= set(summary)
+        assert set(summary["seeds"][0]) == expected
+        assert set(summary["measures"]) == expected - {"seed", "commit", "target_reached"}
+        for seed in summary["seeds"]:
+            assert seed["train_test_gap"] == pytest.approx(
+                seed["top1_error"] - seed["final_train_top1_error"])
+            assert 1 <= seed["epochs_to_converge"] <= seed["epochs"]
     assert results["verdict"] in experiment.VERDICTS
     assert results["provenance"]["quick"] is True
+    assert results["provenance"]["trained_by_commits"] == [results["provenance"]["commit"]]
+
+
+@pytest.mark.parametrize("values, threshold, expected", [
+    ([0.9, 0.5, 0.3, 0.2], 0.3, 3), ([0.9, 0.5], 0.25, None), ([0.1], 0.25, 1)])
+def test_epochs_to_a_threshold(values, threshold, expected):
+    assert experiment.epochs_to(values, threshold) == expected
 
 
 def test_a_killed_experiment_skips_its_finished_runs(tmp_path):
@@ -53,7 +70,7 @@ def test_a_killed_experiment_skips_its_finished_runs(tmp_path):
     trained = []
     experiment.run_experiment("dropout", seeds=1, out=out, quick=True, log=trained.append)
     assert trained == ["dropout: dropout, seed 0", "dropout: none, seed 0"]
-    (tmp_path / "runs" / "none" / "seed-0" / "test.json").unlink()    # as if killed before
+    (tmp_path / "runs" / "none" / "seed-0" / "run.json").unlink()     # as if killed before
     again = []
     experiment.run_experiment("dropout", seeds=1, out=out, quick=True, log=again.append)
     assert again == ["dropout: dropout, seed 0: finished, skipped",

@@ -55,7 +55,8 @@ def _run_artefacts(run_dir, model, config, preprocess, neighbours, log=print):
     written = [viz.plot_curves(os.path.join(run_dir, "history.csv"),
                                os.path.join(run_dir, "curves.png"))]
     state = model.state_dict()
-    groups = MODELS[config["model"]].conv1_groups      # drawn apart, as in Figure 3
+    # Figure 3 draws the two columns' conv1 kernels apart: conv2 reads them in two groups
+    groups = 2 if config["columns"] == "two" else 1
     start = recipe.build_model(config, config["num_classes"], towers=1, device="cpu")
     written.append(viz.plot_filters(state["conv1.weight"], os.path.join(run_dir, "filters.png"),
                                     towers=groups, initial=start.state_dict()["conv1.weight"]))
@@ -214,6 +215,11 @@ def cmd_summary(args):
         kwargs["input_size"] = size = args.input_size
     if args.norm:
         kwargs["norm"] = args.norm
+    if args.columns:
+        if "columns" not in entry.options:
+            raise ValueError(f"{args.model} has one column: --columns applies to alexnet and "
+                             "alexnet_cifar")
+        kwargs["columns"] = args.columns
     model = entry.build(**kwargs)
     input_shape = (3, size, size)
     print(f"{args.model}, input {input_shape}" + (f", {args.towers} towers" if args.towers > 1
@@ -280,6 +286,8 @@ def build_parser():
                          help="alexnet only: 227 (default) or the paper's 224")
     summary.add_argument("--norm", choices=CHOICES["norm"],
                          help="lrn (the model's default but figure1_net's), batchnorm or none")
+    summary.add_argument("--columns", choices=CHOICES["columns"],
+                         help=recipe.CHOICE_HELP["columns"])
     summary.set_defaults(run=cmd_summary)
 
     train = commands.add_parser("train", help=cmd_train.__doc__, description=cmd_train.__doc__)
@@ -300,6 +308,9 @@ def build_parser():
     for key, text in recipe.CHOICE_HELP.items():        # the run's choices, one flag each
         train.add_argument(recipe.flag(key), choices=CHOICES[key], help=text,
                            type=int if key == "towers" else str)
+    train.add_argument("--init-from", dest="init_from", metavar="RUN",
+                       help="fine-tune: start from this run's weights (a run folder or its "
+                            "checkpoint.npz), all but the classifier's; same model and choices")
     train.add_argument("--seed", type=_integer(0),
                        help="fixes the weights, the data order, augmentation and dropout "
                             "(default 0)")

@@ -66,18 +66,38 @@ class Experiment:
     epochs: int = 10
     ten_crop_test: bool = False      # also test on §4.1's ten crops (per run, in run.json)
     target: float = None             # the training error whose first epoch is the speed metric
+    lr_grid: tuple = ()              # each variant's rate: the best of these (see run_experiment)
+    grid_epochs: int = 3
+    pretrain: dict = None            # overrides of a pre-training run (see run_experiment)
+    pretrain_subdir: str = None      # its data: this folder of --data-dir
+    pretrained: tuple = ()           # the variants that start from the pre-training run
     quick: dict = field(default_factory=lambda: {"dataset": "shapes", "limit": 40,
                                                  "batch_size": 20, "epochs": 1})
 
 
 CIFAR = {"dataset": "cifar10"}
 EXPERIMENTS = {e.name: e for e in [
+    Experiment("relu-vs-tanh", "How many times fewer epochs does a ReLU net need than a tanh "
+               "net to reach 25% training error?",
+               "a four-layer CNN with ReLUs reaches 25% training error on CIFAR-10 six times "
+               "faster than an equivalent network with tanh neurons", "§3.1, Figure 1",
+               # Figure 1 trains the bare nets: no augmentation, no normalisation, a constant rate
+               {**CIFAR, "model": "figure1_net", "augment": "none", "schedule": "constant"},
+               {"relu": {"activation": "relu"}, "tanh": {"activation": "tanh"}},
+               better="relu", worse="tanh", metric="epochs_to_target", target=0.25, epochs=40,
+               lr_grid=(0.01, 0.03, 0.1), grid_epochs=3),
     Experiment("lrn", "Does local response normalisation lower the error (and does it still "
                "matter next to batch normalisation)?",
                "a four-layer CNN: 13% test error without normalisation, 11% with",
                "§3.3", {**CIFAR, "model": "figure1_net"},
                {"none": {"norm": "none"}, "lrn": {"norm": "lrn"},
-                "batchnorm": {"norm": "batchnorm"}}, better="lrn", worse="none", epochs=30),
+                "batchnorm": {"norm": "batchnorm"},
+                # the same question on the eight-layer net (the verdict is the four-layer one's)
+                "alexnet_cifar-none": {"model": "alexnet_cifar", "norm": "none", "epochs": 10},
+                "alexnet_cifar-lrn": {"model": "alexnet_cifar", "norm": "lrn", "epochs": 10},
+                "alexnet_cifar-batchnorm": {"model": "alexnet_cifar", "norm": "batchnorm",
+                                            "epochs": 10}},
+               better="lrn", worse="none", epochs=15),
     Experiment("pooling", "Does overlapping pooling (3x3 windows at stride 2) beat "
                "non-overlapping 2x2 pooling with the same output sizes?",
                "overlapping pooling lowers top-1 error by 0.4% (and overfits less)",
@@ -95,6 +115,21 @@ EXPERIMENTS = {e.name: e for e in [
                {"none": {"augment": "none"}, "crop-flip": {"augment": "crop-flip"},
                 "crop-flip-pca": {"augment": "crop-flip-pca"}},
                better="crop-flip-pca", worse="crop-flip", epochs=10, ten_crop_test=True),
+    Experiment("towers", "Do two columns (the paper's two GPUs) beat one column with half the "
+               "kernels, and one column at full width?",
+               "two GPUs lower top-1 error by 1.7% against one GPU with half the kernels in "
+               "every convolutional layer but the last", "§3.2, §6.1",
+               {**CIFAR, "model": "alexnet_cifar"},
+               {"two-towers": {"towers": 2}, "one-half": {"columns": "one-half"},
+                "one-full": {"columns": "one"}},
+               better="two-towers", worse="one-half", epochs=10),
+    Experiment("pretraining", "Does the result need pre-training? From scratch against "
+               "pre-training on Tiny ImageNet's ten classes and fine-tuning",
+               "(no claim: the paper pre-trains only for its ImageNet 2011 entries, §6)", "§6",
+               {**CIFAR, "model": "alexnet_cifar"},
+               {"scratch": {}, "pretrained": {}}, epochs=10,
+               pretrain={"dataset": "tiny-imagenet", "epochs": 10},
+               pretrain_subdir="tiny-imagenet-10", pretrained=("pretrained",)),
     Experiment("init", "Does the paper's initialisation (N(0, 0.01²), biases of 1) train as "
                "well as biases of 0, or He's?",
                "biases of 1 accelerate the early stages of learning", "§5",
@@ -123,36 +158,86 @@ def is_finished(folder):
 def run_experiment(name, seeds=3, epochs=None, data_dir=None, device="cpu", out=None,
                    quick=False, log=print):
     """Train every (variant, seed) of experiment ``name`` that is not finished yet; returns
-    the run folders. ``quick``: Shapes and a few images, seconds a run (for tests only)."""
+    the run folders. ``quick``: Shapes and a few images, seconds a run (for tests only).
+
+    Where the experiment has a learning-rate grid, each variant first trains one short run
+    per rate (seed 0, ``OUT/VARIANT/lr-RATE``) and its seeds use the rate with the lowest
+    training error (§3.1: the rates "were chosen independently for each network to make
+    training as fast as possible"). Where it pre-trains, each seed of a pre-trained variant
+    starts from its own pre-training run (``OUT/pretrain/seed-K``).
+    """
     experiment = EXPERIMENTS[name]
     out = out or os.path.join("runs", "experiments", name)
+    common = {**experiment.base, "epochs": epochs or experiment.epochs, "data_dir": data_dir,
+              "device": device}
+    quick_settings = experiment.quick if quick else {}
     folders = []
     for variant, overrides in experiment.variants.items():
+        settings = {**common, **overrides, **({"epochs": epochs} if epochs else {}),
+                    **quick_settings}
+        if experiment.lr_grid:
+            for lr in experiment.lr_grid:
+                _train(experiment, grid_folder(out, variant, lr), f"{variant}, lr {lr:g}",
+                       {**settings, "lr": lr, "epochs": experiment.grid_epochs,
+                        **quick_settings, "seed": 0}, log)
+            settings["lr"] = best_lr(out, variant, experiment.lr_grid)
         for seed in range(seeds):
+            seed_settings = {**settings, "seed": seed}
+            if variant in experiment.pretrained:
+                source = run_folder(out, "pretrain", seed)
+                _train(experiment, source, f"pre-training, seed {seed}",
+                       {**seed_settings, **experiment.pretrain,
+                        "data_dir": _pretrain_data(experiment, data_dir), **quick_settings},
+                       log)
+                seed_settings["init_from"] = source
             folder = run_folder(out, variant, seed)
             folders.append(folder)
-            if is_finished(folder):
-                log(f"{name}: {variant}, seed {seed}: finished, skipped")
-                continue
-            settings = {**experiment.base, "epochs": epochs or experiment.epochs,
-                        "data_dir": data_dir, "device": device, **overrides, "seed": seed}
-            if quick:
-                settings.update(experiment.quick)
-            resume = runs.holds_a_run(folder)
-            config = None if resume else recipe.complete(settings)
-            lock = runs.RunLock(folder)
-            lock.acquire()
-            try:
-                log(f"{name}: {variant}, seed {seed}" + (" (resuming)" if resume else ""))
-                run = recipe.run_training(config, folder, resume=resume, progress=False,
-                                          given={"epochs": settings["epochs"]},
-                                          log=lambda *_: None)
-            finally:
-                lock.release()
-            if run.test is None:
-                raise KeyboardInterrupt
-            _write_run_record(experiment, run, folder)
+            _train(experiment, folder, f"{variant}, seed {seed}", seed_settings, log)
     return folders
+
+
+def _pretrain_data(experiment, data_dir):
+    """The pre-training data sits in its own folder of ``--data-dir``."""
+    folder = experiment.pretrain_subdir
+    return os.path.join(data_dir, folder) if data_dir and folder else data_dir
+
+
+def grid_folder(out, variant, lr):
+    return os.path.join(out, variant, f"lr-{lr:g}")
+
+
+def best_lr(out, variant, grid):
+    """The grid's rate whose run ends with the lowest training error (a diverged run, NaN,
+    counts as the worst)."""
+    final = {lr: _final_train_error(grid_folder(out, variant, lr)) for lr in grid}
+    return min(grid, key=lambda lr: final[lr])
+
+
+def _final_train_error(folder):
+    value = float(viz.read_history(os.path.join(folder, "history.csv"))["train_top1"][-1])
+    return value if numpy.isfinite(value) else float("inf")
+
+
+def _train(experiment, folder, label, settings, log):
+    """One run of the experiment, as ``minialex train`` makes it: skipped when finished,
+    resumed when started, begun otherwise."""
+    name = experiment.name
+    if is_finished(folder):
+        log(f"{name}: {label}: finished, skipped")
+        return
+    resume = runs.holds_a_run(folder)
+    config = None if resume else recipe.complete(settings)
+    lock = runs.RunLock(folder)
+    lock.acquire()
+    try:
+        log(f"{name}: {label}" + (" (resuming)" if resume else ""))
+        run = recipe.run_training(config, folder, resume=resume, progress=False,
+                                  given={"epochs": settings["epochs"]}, log=lambda *_: None)
+    finally:
+        lock.release()
+    if run.test is None:
+        raise KeyboardInterrupt
+    _write_run_record(experiment, run, folder)
 
 
 def _write_run_record(experiment, run, folder):
@@ -226,6 +311,11 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
             "seeds": seeds, "mean": mean, "std": std,
             # every other measure too, as [mean, standard deviation] over the seeds
             "measures": {k: list(_mean_std([s[k] for s in seeds])) for k in measures}}
+        if experiment.lr_grid:
+            per_variant[variant]["lr_grid"] = {
+                f"{lr:g}": _final_train_error(grid_folder(out, variant, lr))
+                for lr in experiment.lr_grid}
+            per_variant[variant]["chosen_lr"] = best_lr(out, variant, experiment.lr_grid)
         histories[variant] = curves
     claimed = verdict(
         None if experiment.better is None else
@@ -238,12 +328,24 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
                   "better": experiment.better, "worse": experiment.worse,
                   "metric": experiment.metric},
         "variants": per_variant, "verdict": claimed,
+        **({"pretraining": _pretraining_summary(experiment, out)} if experiment.pretrain
+           else {}),
         "provenance": _provenance(out, command, quick)}
     os.makedirs(results_dir, exist_ok=True)
     atomic_write(os.path.join(results_dir, "results.json"),
                  lambda f: f.write(json.dumps(results, indent=1).encode()))
     _figure(results, histories, os.path.join(results_dir, "results.png"))
     return results
+
+
+def _pretraining_summary(experiment, out):
+    """The pre-training runs' own test errors, on their own data."""
+    return {"settings": experiment.pretrain,
+            "seeds": [{"seed": int(folder.rsplit("-", 1)[1]),
+                       **{k: _read_json(os.path.join(folder, RUN_FILE))["test"][k]
+                          for k in ("top1_error", "top5_error", "epochs")}}
+                      for folder in sorted(_seed_folders(out, "pretrain"))
+                      if is_finished(folder)]}
 
 
 def _seed_folders(out, variant):

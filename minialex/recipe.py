@@ -114,24 +114,23 @@ class ModelEntry:
     input_size: int               # the side of the images it takes
     defaults: dict                # lr, batch_size and the choices it makes by default
     towers: tuple = (1, 2)
-    options: tuple = ("norm", "activation", "pool", "dropout")   # config keys it takes
-    conv1_groups: int = 2         # conv2 reads conv1's maps in this many groups (Figure 3)
+    # the config keys it takes
+    options: tuple = ("norm", "activation", "pool", "dropout", "columns")
 
 
 MODELS = {
     "alexnet": ModelEntry("AlexNet as in the paper (§3.5, Figure 2), 227x227 inputs",
                           models.alexnet, 227,
                           {"lr": 0.01, "batch_size": 128, "init": "paper", "norm": "lrn",
-                           "dropout": "paper"}),
+                           "dropout": "paper", "columns": "two"}),
     "alexnet_cifar": ModelEntry("AlexNet's eight layers sized for 32x32 images",
                                 models.alexnet_cifar, 32,
                                 {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "lrn",
-                                 "dropout": "paper"}),
+                                 "dropout": "paper", "columns": "two"}),
     "figure1_net": ModelEntry("Figure 1's four-layer CIFAR-10 net", models.figure1_net, 32,
                               {"lr": 0.01, "batch_size": 128, "init": "he", "norm": "none",
-                               "dropout": "none"},
-                              towers=(1,), options=("norm", "activation", "pool"),
-                              conv1_groups=1),
+                               "dropout": "none", "columns": "one"},
+                              towers=(1,), options=("norm", "activation", "pool")),
 }
 
 # The built-in quick run: only 2,700 small images, so smaller steps, and more of them (85 an
@@ -145,6 +144,7 @@ SCHEDULES = ("plateau", "step", "constant")
 CHOICES = {"norm": models.NORMS, "activation": tuple(models.ACTIVATIONS),
            "pool": tuple(models.POOLS), "init": models.INITS, "sgd": tuple(FORMS),
            "dropout": models.DROPOUTS, "augment": AUGMENTS, "towers": (1, 2),
+           "columns": models.COLUMNS,
            "schedule": SCHEDULES}
 
 CHOICE_HELP = {
@@ -156,6 +156,8 @@ CHOICE_HELP = {
     "dropout": "paper (§4.2, default), inverted or none",
     "augment": "crop-flip-pca (§4.1, default), crop-flip or none",
     "towers": "1 (default) or 2: the paper's two GPUs (Figure 2)",
+    "columns": "two (Figure 2's grouped layers, default), one (groups 1, full width) or "
+               "one-half (§6.1's one-GPU net: half the kernels in conv1-conv4)",
     "schedule": "plateau (default): divide by 10 when validation stops improving; step: every "
                 "third of the run; constant",
 }
@@ -166,11 +168,13 @@ DEFAULTS = {
     "schedule": "plateau", "patience": 3, "seed": 0, "device": "cpu", "towers": 1,
     "devices": None, "val_fraction": 0.1, "ten_crop": False,
     "norm": None, "activation": "relu", "pool": "overlap", "init": None, "sgd": "paper",
-    "dropout": None, "augment": "crop-flip-pca",
+    "dropout": None, "augment": "crop-flip-pca", "columns": None,
     "num_classes": None,    # filled in from the data
     "class_names": None,    # likewise; every later split (and resume, eval) is read through it
     "limit": None,          # use only N images of each split, every class in proportion
     "skip_corrupt": False,  # leave out images that cannot be decoded (with a warning each)
+    "init_from": None,      # fine-tuning: a run (or its checkpoint.npz) whose weights start
+                            # this one, all but the classifier's (see start_from_run)
 }
 
 # What may change when a run resumes: where the data is and what it runs on. Every other key
@@ -215,6 +219,12 @@ def complete(config):
         raise ValueError(f"{full['model']} has one tower (--towers 1)")
     if "dropout" not in model.options and full["dropout"] != "none":
         raise ValueError(f"{full['model']} has no dropout layers: --dropout must be none")
+    if "columns" not in model.options and full["columns"] != model.defaults["columns"]:
+        raise ValueError(f"{full['model']} has one column: --columns must be "
+                         f"{model.defaults['columns']}")
+    if full["towers"] == 2 and full["columns"] != "two":
+        raise ValueError("--towers 2 splits Figure 2's two columns over two devices: it needs "
+                         f"--columns two, not {full['columns']}")
     if full["devices"] is not None and full["towers"] != 2:
         raise ValueError("--devices places two towers: add --towers 2 (one tower takes "
                          "--device)")
@@ -231,7 +241,21 @@ def complete(config):
             raise ValueError(f"{flag(key)} must be a finite number {low}, got {value!r}")
     if not 0 <= full["val_fraction"] < 1:
         raise ValueError(f"--val-fraction must be in [0, 1), got {full['val_fraction']}")
+    if full["init_from"] is not None:
+        full["init_from"] = checkpoint_path(full["init_from"], flag("init_from"))
     return full
+
+
+def checkpoint_path(path, owner):
+    """A run folder or a checkpoint file, as the checkpoint file; refused by ``owner`` when
+    there is none."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, "checkpoint.npz")
+    if not os.path.isfile(path):
+        raise ValueError(f"{owner} {path}: no such checkpoint (give a run folder or its "
+                         "checkpoint.npz)")
+    return path
 
 
 def resume_config(saved, given):
@@ -410,10 +434,12 @@ def run_training(config, out, resume=False, given=None, overwrite=False, progres
     ``given`` values :func:`resume_config` allows). When every epoch is done, the test result
     is written to ``out/test.json``: a run with that file is finished, one without is not.
     """
-    checkpoint = None
+    checkpoint, pretrained = None, None
     if resume:
         checkpoint = load_checkpoint(os.path.join(out, "checkpoint.npz"))
         config = resume_config(checkpoint["meta"]["config"], given or {})
+    elif config["init_from"]:
+        pretrained = pretrained_weights(config)
     # Every split the run will use is opened and checked now, not after hours of training.
     images, labels, classes = load_split(config, "train")
     test_images, test_labels, _ = load_split(config, "test")
@@ -422,6 +448,8 @@ def run_training(config, out, resume=False, given=None, overwrite=False, progres
     preprocess = data.Preprocess.from_dict(checkpoint["preprocess"]) if checkpoint else \
         fit_preprocess(config, images[train_idx])
     model = build_model(config, len(classes))
+    if pretrained is not None:
+        start_from_run(model, pretrained)
     train_loader, val_loader = make_loaders(config, images, labels, train_idx, val_idx,
                                             preprocess)
     trainer = Trainer(model, make_optimizer(config, model), make_schedule(config),
@@ -445,6 +473,31 @@ def run_training(config, out, resume=False, given=None, overwrite=False, progres
         atomic_write(os.path.join(out, TEST_FILE),
                      lambda f: f.write(json.dumps({**test, "epochs": trainer.epoch}).encode()))
     return Run(config, model, preprocess, trainer, test)
+
+
+def pretrained_weights(config):
+    """The weights of the run at ``config["init_from"]``, checked to fit this run's network:
+    the same model with the same choices (the classes may differ)."""
+    path = config["init_from"]
+    saved = saved_config(load_checkpoint(path)["meta"]["config"])
+    differs = [f"{flag(key)} {saved[key]} there, {config[key]} here"
+               for key in ("model",) + MODELS[config["model"]].options
+               if saved[key] != config[key]]
+    if differs:
+        raise ValueError(f"{flag('init_from')} {path}: its network differs from this run's ("
+                         + "; ".join(differs) + ")")
+    return load_checkpoint(path)["model"]
+
+
+def start_from_run(model, pretrained):
+    """Fine-tuning (§6's question, answered by ``minialex experiment pretraining``): every
+    weight and buffer of ``model`` starts from ``pretrained`` except the classifier's (the
+    last layer of the state dict): its outputs are the classes of the new data, so it starts
+    fresh."""
+    state = model.state_dict()
+    classifier = list(state)[-1].rsplit(".", 1)[0]
+    kept = {key: value for key, value in state.items() if key.startswith(classifier + ".")}
+    model.load_state_dict({**pretrained, **kept})
 
 
 def _count(n, noun):

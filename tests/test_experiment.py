@@ -6,6 +6,7 @@ import pytest
 
 from minialex import experiment
 from minialex.cli import main
+from minialex.train import load_checkpoint
 
 
 @pytest.mark.parametrize("better, worse, expected", [
@@ -37,7 +38,8 @@ def test_every_experiment_runs_and_reports_in_quick_mode(name, tmp_path):
         assert json.load(f) == results
     assert (tmp_path / "results" / "results.png").exists()
     e = experiment.EXPERIMENTS[name]
-    assert set(results) == {"name", "question", "claim", "variants", "verdict", "provenance"}
+    assert set(results) == {"name", "question", "claim", "variants", "verdict", "provenance"} \
+        | ({"pretraining"} if e.pretrain else set())
     assert set(results["variants"]) == set(e.variants)
     expected = {"seed", "top1_error", "top5_error", "best_val_top1_error",
                 "final_train_top1_error", "train_test_gap", "epochs_to_converge",
@@ -48,6 +50,10 @@ def test_every_experiment_runs_and_reports_in_quick_mode(name, tmp_path):
         expected |= {"epochs_to_target", "target_reached"}
     for summary in results["variants"].values():
         assert len(summary["seeds"]) == 2 and {"mean", "std", "measures"} <= set(summary)
+        if e.lr_grid:
+            assert set(summary["lr_grid"]) == {f"{lr:g}" for lr in e.lr_grid}
+            assert summary["lr_grid"][f"{summary['chosen_lr']:g}"] == min(
+                summary["lr_grid"].values())
         assert set(summary["seeds"][0]) == expected
         assert set(summary["measures"]) == expected - {"seed", "commit", "target_reached"}
         for seed in summary["seeds"]:
@@ -90,3 +96,31 @@ def test_the_cli_lists_and_keeps_quick_results_out_of_experiments(tmp_path, caps
                  "--results", "r"]) == 0
     assert "verdict" in capsys.readouterr().out
     assert main(["experiment", "nonsense"]) == 2
+
+
+def _history(folder, train_errors):
+    folder.mkdir(parents=True)
+    rows = ["epoch,lr,train_loss,train_top1,val_loss,val_top1,val_top5,seconds"]
+    rows += [f"{i + 1},0.1,1,{e},1,0.5,0.1,1" for i, e in enumerate(train_errors)]
+    (folder / "history.csv").write_text("\n".join(rows) + "\n")
+
+
+def test_the_grid_picks_the_rate_with_the_lowest_final_training_error(tmp_path):
+    _history(tmp_path / "relu" / "lr-0.01", [0.8, 0.6])
+    _history(tmp_path / "relu" / "lr-0.03", [0.8, 0.5])
+    _history(tmp_path / "relu" / "lr-0.1", [0.8, float("nan")])    # diverged: the worst
+    assert experiment.best_lr(str(tmp_path), "relu", (0.01, 0.03, 0.1)) == 0.03
+
+
+def test_each_pretrained_seed_starts_from_its_own_pretraining_run(tmp_path):
+    out = tmp_path / "runs"
+    experiment.run_experiment("pretraining", seeds=2, out=str(out), quick=True,
+                              log=lambda *_: None)
+    for seed in (0, 1):
+        with open(out / "pretrained" / f"seed-{seed}" / "run.json") as f:
+            assert json.load(f)["test"]["epochs"] == 1
+        config = load_checkpoint(str(out / "pretrained" / f"seed-{seed}" /
+                                     "checkpoint.npz"))["meta"]["config"]
+        assert config["init_from"] == str(out / "pretrain" / f"seed-{seed}" / "checkpoint.npz")
+        scratch = load_checkpoint(str(out / "scratch" / f"seed-{seed}" / "checkpoint.npz"))
+        assert scratch["meta"]["config"]["init_from"] is None

@@ -34,6 +34,8 @@ def test_every_choice_refuses_an_unknown_value_by_its_flag(key):
     ({"model": "alexnet"}, "227x227"),
     ({"model": "figure1_net", "towers": 2}, "one tower"),
     ({"model": "figure1_net", "dropout": "paper"}, "no dropout"),
+    ({"model": "figure1_net", "columns": "two"}, "one column: --columns must be one"),
+    ({"towers": 2, "columns": "one-half"}, "--towers 2 .* needs --columns two"),
     ({"val_fraction": 1.0}, "--val-fraction"),
     ({"colour": "red"}, "unknown config keys"),
 ])
@@ -51,6 +53,8 @@ def test_bad_configs_are_refused_by_name(config, fragment):
     ("dropout", "none", lambda m: not any(isinstance(l, Dropout) for _, l in m.layers())),
     ("init", "paper-zero-bias", lambda m: not m["conv2"].params["bias"].any()),
     ("init", "paper", lambda m: (m["conv2"].params["bias"] == 1).all()),
+    ("columns", "one", lambda m: m["conv2"].groups == 1 and m["conv2"].out_channels == 192),
+    ("columns", "one-half", lambda m: m["conv2"].groups == 1 and m["conv2"].out_channels == 96),
 ])
 def test_each_model_choice_builds_what_it_says(key, value, check):
     config = recipe.complete({key: value})
@@ -135,3 +139,25 @@ def test_an_older_checkpoint_without_a_key_resumes_with_its_default():
     saved = {k: v for k, v in recipe.complete({}).items() if k != "sgd"}
     saved["num_classes"] = 10
     assert recipe.resume_config(saved, {"sgd": "paper"})["sgd"] == "paper"
+    before_columns = {k: v for k, v in saved.items() if k != "columns"}
+    assert recipe.saved_config(before_columns)["columns"] == "two"
+
+
+def test_fine_tuning_starts_from_a_run_but_its_classifier(tmp_path):
+    shapes = {"dataset": "shapes", "limit": 40, "epochs": 1, "batch_size": 20}
+    recipe.run_training(recipe.complete(shapes), str(tmp_path / "a"), progress=False,
+                        log=lambda *_: None)
+    config = recipe.complete({**shapes, "init_from": str(tmp_path / "a"), "seed": 3})
+    assert config["init_from"] == str(tmp_path / "a" / "checkpoint.npz")
+    model = recipe.build_model(config, 4)
+    fresh = model.state_dict()
+    pretrained = recipe.pretrained_weights(config)
+    recipe.start_from_run(model, pretrained)
+    for key, value in model.state_dict().items():
+        expected = fresh[key] if key.startswith("fc8.") else pretrained[key]
+        numpy.testing.assert_array_equal(value, expected, err_msg=key)
+    with pytest.raises(ValueError, match="--init-from .*--norm lrn there, none here"):
+        recipe.pretrained_weights(recipe.complete({**config, "norm": "none",
+                                                   **dict.fromkeys(recipe.FROM_THE_DATA)}))
+    with pytest.raises(ValueError, match="--init-from .*no such checkpoint"):
+        recipe.complete({"init_from": str(tmp_path / "nowhere")})

@@ -2,7 +2,7 @@
 
 from ..layers import Conv2d, Dropout, Flatten, Linear
 from .build import build
-from .choices import activation_row, after_conv, check
+from .choices import activation_row, after_conv, check, column_widths
 from .spec import Spec
 
 # Figure 2, in one place: the layers that read the activations of *both* towers. Everything
@@ -11,22 +11,24 @@ from .spec import Spec
 CROSSINGS = {"conv3": "all", "fc6": "all", "fc7": "all", "fc8": "gather"}
 
 
-def _features(channels, kernels, strides, paddings, norm, activation, pool):
+def _features(channels, kernels, strides, paddings, norm, activation, pool, columns):
     """conv1..conv5, each followed by its activation; LRN after the activations of conv1 and
     conv2 (§3.3) or BatchNorm2d right after every conv (before the activation, where Ioffe &
     Szegedy put it); max-pool after conv1, conv2 and conv5.
 
     ``groups=2`` on conv2, conv4 and conv5 is the paper's two-GPU split; LRN is per tower too
-    (``groups=2``): its window never mixes the two GPUs' kernel maps.
+    (``groups=2``): its window never mixes the two GPUs' kernel maps. ``columns`` "one" and
+    "one-half" have groups 1 (see :func:`minialex.models.choices.column_widths`).
     """
-    specs, groups = [], {1: 1, 2: 2, 3: 1, 4: 2, 5: 2}
+    channels, g = column_widths(channels, columns)
+    specs, groups = [], {1: 1, 2: g, 3: 1, 4: g, 5: g}
     for i in range(1, 6):
         specs.append(Spec(f"conv{i}", Conv2d, dict(
             in_channels=channels[i - 1], out_channels=channels[i], kernel_size=kernels[i - 1],
             stride=strides[i - 1], padding=paddings[i - 1], groups=groups[i]),
             bias_one=i in (2, 4, 5)))
         specs += after_conv(i, channels[i], norm, activation, pool if i in (1, 2, 5) else None,
-                            lrn=i in (1, 2), lrn_groups=2)
+                            lrn=i in (1, 2), lrn_groups=g)
     return specs
 
 
@@ -43,22 +45,23 @@ def _classifier(in_features, hidden, num_classes, activation, dropout):
 
 
 def alexnet_specs(num_classes=1000, input_size=227, norm="lrn", activation="relu",
-                  pool="overlap", dropout="paper"):
+                  pool="overlap", dropout="paper", columns="two"):
     """The layer table of :func:`alexnet`."""
-    check("alexnet", norm=norm, activation=activation, pool=pool, dropout=dropout)
+    check("alexnet", norm=norm, activation=activation, pool=pool, dropout=dropout,
+          columns=columns)
     if input_size not in (224, 227):
         raise ValueError(f"alexnet: input_size must be 224 or 227, got {input_size!r}")
     # 227: (227 - 11) / 4 + 1 = 55 exactly. 224 (the paper's text): pad conv1 by 2, giving
     # (224 + 4 - 11) // 4 + 1 = 55 as well, so everything after conv1 is the same.
     conv1_padding = 0 if input_size == 227 else 2
     return (_features([3, 96, 256, 384, 384, 256], [11, 5, 3, 3, 3], [4, 1, 1, 1, 1],
-                      [conv1_padding, 2, 1, 1, 1], norm, activation, pool)
+                      [conv1_padding, 2, 1, 1, 1], norm, activation, pool, columns)
             + _classifier(256 * 6 * 6, 4096, num_classes, activation, dropout))
 
 
 def alexnet(num_classes=1000, input_size=227, towers=1, devices=None, norm="lrn",
-            activation="relu", pool="overlap", dropout="paper", init="paper", dtype="float32",
-            seed=None):
+            activation="relu", pool="overlap", dropout="paper", init="paper", columns="two",
+            dtype="float32", seed=None):
     """AlexNet as in §3.5 and Figure 2: 60,965,224 parameters for 1000 classes.
 
     ======  =======================================================  ===================
@@ -90,26 +93,38 @@ def alexnet(num_classes=1000, input_size=227, towers=1, devices=None, norm="lrn"
       on 55, 27 and 13 both give the same map sizes (27, 13, 6);
     * ``dropout``: "paper", "inverted" or "none";
     * ``init``: "paper" (§5: N(0, 0.01²), biases 1 in conv2, conv4, conv5, fc6, fc7),
-      "paper-zero-bias" or "he".
+      "paper-zero-bias" or "he";
+    * ``columns``: "two" (Figure 2's split, the only one ``towers=2`` takes), "one" (one
+      column at full width: groups 1) or "one-half" (§6.1's one-GPU net: half the kernels
+      in conv1–conv4).
     """
-    specs = alexnet_specs(num_classes, input_size, norm, activation, pool, dropout)
+    _check_towers("alexnet", towers, columns)
+    specs = alexnet_specs(num_classes, input_size, norm, activation, pool, dropout, columns)
     return build(specs, init, dtype, seed, towers, devices, CROSSINGS)
 
 
+def _check_towers(owner, towers, columns):
+    if towers == 2 and columns != "two":
+        raise ValueError(f"{owner}: towers=2 splits the two columns of Figure 2 over two "
+                         f"devices; columns={columns!r} has one column (use towers=1)")
+
+
 def alexnet_cifar_specs(num_classes=10, norm="lrn", activation="relu", pool="overlap",
-                        dropout="paper"):
+                        dropout="paper", columns="two"):
     """The layer table of :func:`alexnet_cifar`."""
-    check("alexnet_cifar", norm=norm, activation=activation, pool=pool, dropout=dropout)
+    check("alexnet_cifar", norm=norm, activation=activation, pool=pool, dropout=dropout,
+          columns=columns)
     # 3/2 pooling takes conv1's 32x32 maps to 15x15; 2/2 pooling takes 30x30 maps to 15x15, so
     # with non-overlapping pools conv1 pads by 1 instead of 2 and every later size is the same.
     conv1_padding = 2 if pool == "overlap" else 1
     return (_features([3, 64, 192, 384, 256, 256], [5, 5, 3, 3, 3], [1, 1, 1, 1, 1],
-                      [conv1_padding, 2, 1, 1, 1], norm, activation, pool)
+                      [conv1_padding, 2, 1, 1, 1], norm, activation, pool, columns)
             + _classifier(256 * 3 * 3, 1024, num_classes, activation, dropout))
 
 
 def alexnet_cifar(num_classes=10, towers=1, devices=None, norm="lrn", activation="relu",
-                  pool="overlap", dropout="paper", init="he", dtype="float32", seed=None):
+                  pool="overlap", dropout="paper", init="he", columns="two", dtype="float32",
+                  seed=None):
     """AlexNet's eight layers sized for 32x32 images: 4,980,554 parameters for 10 classes.
 
     conv1 3->64 5x5 pad 2, ReLU, LRN, max-pool 3/2 (32 -> 15); conv2 64->192 5x5 pad 2
@@ -119,7 +134,9 @@ def alexnet_cifar(num_classes=10, towers=1, devices=None, norm="lrn", activation
     towers and crossings as in :func:`alexnet`, and the same choices. ``pool="nonoverlap"``
     pads conv1 by 1 (30x30 maps) so that 2/2 pooling gives 15x15 as 3/2 does: every later
     size and the parameter count stay the same. ``init="he"`` by default: with the paper's
-    N(0, 0.01²) a net this size barely moves from its start.
+    N(0, 0.01²) a net this size barely moves from its start. ``columns="one-half"`` (§6.1's
+    one-GPU net) has 32, 96, 192 and 128 maps in conv1–conv4.
     """
-    specs = alexnet_cifar_specs(num_classes, norm, activation, pool, dropout)
+    _check_towers("alexnet_cifar", towers, columns)
+    specs = alexnet_cifar_specs(num_classes, norm, activation, pool, dropout, columns)
     return build(specs, init, dtype, seed, towers, devices, CROSSINGS)

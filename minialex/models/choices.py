@@ -8,6 +8,9 @@ choice         values
 ``pool``       "overlap": 3x3 windows at stride 2 (§3.4); "nonoverlap": 2x2 at stride 2
 ``dropout``    "paper" (§4.2: x(1-p) at test), "inverted" (/(1-p) in training), "none"
 ``init``       "paper" (§5), "paper-zero-bias", "he" (see :func:`init_kwargs`)
+``columns``    "two" (Figure 2: conv2, conv4, conv5 and LRN in two groups, one per GPU),
+               "one" (one column at full width, groups 1), "one-half" (the footnote's
+               one-GPU net of §6.1: half the kernels in conv1–conv4, one column)
 =============  =====================================================================
 
 :func:`after_conv` writes the rows that follow a convolution, the same way for every model.
@@ -22,12 +25,14 @@ ACTIVATIONS = {"relu": ReLU, "tanh": Tanh}
 POOLS = {"overlap": (3, 2), "nonoverlap": (2, 2)}       # (window, stride)
 DROPOUTS = ("paper", "inverted", "none")
 INITS = ("paper", "paper-zero-bias", "he")
+COLUMNS = ("two", "one", "one-half")
 
 
 def check(owner, **values):
-    """Each of ``norm``, ``activation``, ``pool``, ``dropout``, ``init`` given is a known value."""
+    """Each of ``norm``, ``activation``, ``pool``, ``dropout``, ``init``, ``columns`` given is a
+    known value."""
     known = {"norm": NORMS, "activation": ACTIVATIONS, "pool": POOLS, "dropout": DROPOUTS,
-             "init": INITS}
+             "init": INITS, "columns": COLUMNS}
     for key, value in values.items():
         choice(value, key, owner, known[key])
 
@@ -48,6 +53,19 @@ def after_conv(i, channels, norm, activation, pool, lrn=False, lrn_groups=1):
         window, stride = POOLS[pool]
         rows.append(Spec(f"pool{i}", MaxPool2d, dict(kernel_size=window, stride=stride)))
     return rows
+
+
+def column_widths(channels, columns):
+    """The conv layers' output maps and the groups of the grouped layers under ``columns``.
+
+    §6.1's footnote: the one-GPU net has half the kernels of the two-GPU net in every conv
+    layer but the last, "since most of the net's parameters are in the first fully-connected
+    layer", which reads the last conv layer; halving conv1–conv4 keeps the parameter counts
+    close. ``channels``: [input, conv1, ..., conv5] of the two-column net.
+    """
+    if columns == "one-half":
+        channels = [channels[0]] + [c // 2 for c in channels[1:5]] + [channels[5]]
+    return channels, 2 if columns == "two" else 1
 
 
 def activation_row(activation, i):

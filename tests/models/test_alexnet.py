@@ -173,3 +173,28 @@ def test_backward_in_eval_mode_scales_like_forward():
     dx1 = net.backward(numpy.ones_like(y1))
     dx2 = net.backward(numpy.ones_like(y1))
     numpy.testing.assert_array_equal(dx1, dx2)
+
+
+@pytest.mark.parametrize("make, size", [(alexnet_cifar, 32), (alexnet, 227)])
+def test_the_columns(make, size):
+    """"two": Figure 2's groups; "one": the same widths, groups 1; "one-half": §6.1's one-GPU
+    net, half the kernels of conv1-conv4 and conv5 and the fully-connected layers whole."""
+    nets = {c: make(columns=c, seed=0) for c in ("two", "one", "one-half")}
+    convs = {c: {name: layer for name, layer in net.layers() if isinstance(layer, mx.Conv2d)}
+             for c, net in nets.items()}
+    for name in ("conv1", "conv2", "conv3", "conv4", "conv5"):
+        two, one, half = (convs[c][name] for c in ("two", "one", "one-half"))
+        assert one.out_channels == two.out_channels
+        assert one.groups == half.groups == 1
+        assert two.groups == (1 if name in ("conv1", "conv3") else 2)
+        assert half.out_channels == two.out_channels // (1 if name == "conv5" else 2)
+    lrns = [layer for name, layer in nets["one"].layers() if name.startswith("lrn")]
+    assert lrns and all(layer.groups == 1 for layer in lrns)
+    fc6 = {c: net.state_dict()["fc6.weight"].shape for c, net in nets.items()}
+    assert fc6["two"] == fc6["one"] == fc6["one-half"]
+    x = numpy.zeros((2, 3, size, size), dtype=numpy.float32)
+    assert nets["one-half"].eval().forward(x).shape == (2, nets["two"].eval().forward(x).shape[1])
+    with pytest.raises(ValueError, match="towers=2.*one column"):
+        make(columns="one-half", towers=2)
+    with pytest.raises(ValueError, match="columns"):
+        make(columns="three")

@@ -177,6 +177,9 @@ def _saved_config(checkpoint):
 
 def cmd_experiment(args):
     """Measure one of the paper's claims over variants and seeds (--list names them)."""
+    if args.table:
+        print(experiments.claims_table())
+        return 0
     if args.list or args.name is None:
         for name, e in experiments.EXPERIMENTS.items():
             print(f"{name:<14} {e.section:<6} {e.question}")
@@ -359,6 +362,8 @@ def build_parser():
                                      description=cmd_experiment.__doc__)
     experiment.add_argument("name", nargs="?", metavar="NAME", help="which experiment")
     experiment.add_argument("--list", action="store_true", help="name every experiment")
+    experiment.add_argument("--table", action="store_true",
+                            help="print the README's table of the committed results")
     experiment.add_argument("--seeds", type=_integer(1), default=3,
                             help="seeds per variant (default 3)")
     experiment.add_argument("--epochs", type=_integer(1),

@@ -71,6 +71,7 @@ class Experiment:
     pretrain: dict = None            # overrides of a pre-training run (see run_experiment)
     pretrain_subdir: str = None      # its data: this folder of --data-dir
     pretrained: tuple = ()           # the variants that start from the pre-training run
+    cut_rise: bool = False           # report the training loss's rise after each rate cut
     quick: dict = field(default_factory=lambda: {"dataset": "shapes", "limit": 40,
                                                  "batch_size": 20, "epochs": 1})
 
@@ -142,7 +143,8 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("lr-cut", "Does the paper's velocity form of SGD differ from PyTorch's across a "
                "learning-rate cut?", "(no claim: the paper states its rule)", "§5",
                {**CIFAR, "model": "alexnet_cifar", "schedule": "step"},
-               {"paper": {"sgd": "paper"}, "pytorch": {"sgd": "pytorch"}}, epochs=9),
+               {"paper": {"sgd": "paper"}, "pytorch": {"sgd": "pytorch"}}, epochs=9,
+               cut_rise=True),
 ]}
 
 
@@ -263,6 +265,14 @@ def epochs_to(values, threshold):
     return int(reached[0]) + 1 if len(reached) else None
 
 
+def loss_rise_after_cut(rates, losses):
+    """The largest change of the training loss from the last epoch at one rate to the first
+    at a lower one (positive: it rose); 0 when the rate was never cut."""
+    rises = [float(losses[i] - losses[i - 1]) for i in range(1, len(rates))
+             if rates[i] < rates[i - 1]]
+    return max(rises) if rises else 0.0
+
+
 def _seed_summary(experiment, folder):
     """What one finished run adds to the results."""
     record = _read_json(os.path.join(folder, RUN_FILE))
@@ -283,6 +293,8 @@ def _seed_summary(experiment, folder):
     if experiment.ten_crop_test:
         summary["ten_crop_top1_error"] = record["ten_crop_test"]["top1_error"]
         summary["ten_crop_top5_error"] = record["ten_crop_test"]["top5_error"]
+    if experiment.cut_rise:
+        summary["train_loss_rise_after_cut"] = loss_rise_after_cut(h["lr"], h["train_loss"])
     if experiment.target is not None:
         reached = epochs_to(h["train_top1"], experiment.target)
         # not reached: counted as one epoch more than the run had, a lower bound
@@ -411,3 +423,48 @@ def _figure(results, histories, out_png):
     figure.suptitle(f"{results['name']}: {results['question']}", fontsize=9)
     figure.tight_layout()
     viz.save_png(figure, out_png)
+
+
+def claims_table(results_root=os.path.join("experiments", "results")):
+    """The README's table "The paper's claims, measured", as Markdown rows, from the committed
+    ``results.json`` files (one row each, in :data:`EXPERIMENTS` order): the claim, the
+    paper's section, each variant's mean and spread, the verdict and the command."""
+    rows = ["| experiment | the paper says | measured here (mean ± std over seeds) | verdict "
+            "| command |", "| --- | --- | --- | --- | --- |"]
+    for name in EXPERIMENTS:
+        path = os.path.join(results_root, name, "results.json")
+        if not os.path.exists(path):
+            continue
+        results = _read_json(path)
+        claim, metric = results["claim"], results["claim"]["metric"]
+        measured = "; ".join(
+            f"{variant} **{_format(metric, summary['mean'])} ± "
+            f"{_format(metric, summary['std'], unit=False)}**"
+            for variant, summary in results["variants"].items())
+        seeds = {len(s["seeds"]) for s in results["variants"].values()}
+        rows.append(f"| `{name}` | {claim['text']} ({claim['section']}) | {_METRICS[metric]}, "
+                    f"{'/'.join(map(str, sorted(seeds)))} seeds: {measured} | "
+                    f"{results['verdict']} | `{_reproducing(results['provenance']['command'])}` |")
+    return "\n".join(rows)
+
+
+def _reproducing(command):
+    """The recorded command without the options that only say where files went."""
+    words, kept = command.split(), []
+    while words:
+        word = words.pop(0)
+        if word in ("--out", "--results"):
+            words.pop(0)
+        elif word != "--report":
+            kept.append(word)
+    return " ".join(kept)
+
+
+_METRICS = {"top1_error": "test top-1 error", "epochs_to_target": "epochs to the target "
+            "training error"}
+
+
+def _format(metric, value, unit=True):
+    if metric == "epochs_to_target":
+        return f"{value:.1f}"
+    return f"{100 * value:.1f}" + ("%" if unit else "")

@@ -48,6 +48,8 @@ def test_every_experiment_runs_and_reports_in_quick_mode(name, tmp_path):
         expected |= {"ten_crop_top1_error", "ten_crop_top5_error"}
     if e.target is not None:
         expected |= {"epochs_to_target", "target_reached"}
+    if e.cut_rise:
+        expected |= {"train_loss_rise_after_cut"}
     for summary in results["variants"].values():
         assert len(summary["seeds"]) == 2 and {"mean", "std", "measures"} <= set(summary)
         if e.lr_grid:
@@ -69,6 +71,14 @@ def test_every_experiment_runs_and_reports_in_quick_mode(name, tmp_path):
     ([0.9, 0.5, 0.3, 0.2], 0.3, 3), ([0.9, 0.5], 0.25, None), ([0.1], 0.25, 1)])
 def test_epochs_to_a_threshold(values, threshold, expected):
     assert experiment.epochs_to(values, threshold) == expected
+
+
+@pytest.mark.parametrize("rates, losses, expected", [
+    ([0.1, 0.1, 0.01, 0.01], [2.0, 1.5, 1.7, 1.2], 0.2),        # rose by 0.2 after the cut
+    ([0.1, 0.01, 0.001], [2.0, 1.6, 1.5], -0.1),                # fell after both: the larger
+    ([0.1, 0.1], [2.0, 1.0], 0.0)])                             # no cut
+def test_the_loss_rise_after_a_cut(rates, losses, expected):
+    assert experiment.loss_rise_after_cut(rates, losses) == pytest.approx(expected)
 
 
 def test_a_killed_experiment_skips_its_finished_runs(tmp_path):

@@ -197,9 +197,12 @@ def cmd_experiment(args):
                          "never written into experiments/results)")
     results = experiments.report(args.name, out, args.results, quick=args.quick,
                                  command="minialex " + " ".join(args.argv))
+    metric = results["claim"]["metric"]
     for variant, summary in results["variants"].items():
-        print(f"{variant:<16} test {results['claim']['metric']}: {100 * summary['mean']:.2f}% "
-              f"± {100 * summary['std']:.2f} over {len(summary['seeds'])} seed(s)")
+        print(f"{variant:<24} {experiments.METRIC_NAMES[metric]}: "
+              f"{experiments.format_metric(metric, summary['mean'])} ± "
+              f"{experiments.format_metric(metric, summary['std'], unit=False)} over "
+              f"{len(summary['seeds'])} seed(s)")
     print(f"the paper: {results['claim']['text']} ({results['claim']['section']}); "
           f"verdict: {results['verdict']}")
     return 0

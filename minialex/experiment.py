@@ -310,12 +310,14 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
     out = out or os.path.join("runs", "experiments", name)
     results_dir = results_dir or os.path.join("experiments", "results", name)
     per_variant, histories = {}, {}
+    # a claim about speed is read off the training curves, the others off validation
+    column = "train_top1" if experiment.target is not None else "val_top1"
     for variant in experiment.variants:
         seeds, curves = [], []
         for folder in sorted(_seed_folders(out, variant)):
             if is_finished(folder):
                 seeds.append(_seed_summary(experiment, folder))
-                curves.append(viz.read_history(os.path.join(folder, "history.csv"))["val_top1"])
+                curves.append(viz.read_history(os.path.join(folder, "history.csv"))[column])
         if not seeds:
             raise ValueError(f"experiment {name}: no finished run of {variant} in {out}; run "
                              f"`minialex experiment {name}` first")
@@ -349,7 +351,7 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
     os.makedirs(results_dir, exist_ok=True)
     atomic_write(os.path.join(results_dir, "results.json"),
                  lambda f: f.write(json.dumps(results, indent=1).encode()))
-    _figure(results, histories, os.path.join(results_dir, "results.png"))
+    _figure(results, histories, column, os.path.join(results_dir, "results.png"))
     return results
 
 
@@ -399,8 +401,9 @@ def _code_provenance():
             "date": datetime.date.today().isoformat()}
 
 
-def _figure(results, histories, out_png):
-    """Mean validation error curves with the seed spread shaded, and the final test errors."""
+def _figure(results, histories, column, out_png):
+    """Mean curves of the history ``column`` with the seed spread shaded, and the compared
+    metric per variant with error bars (both spreads are the sample standard deviation)."""
     figure = viz.new_figure(10, 4.2)
     curves_ax, bars_ax = figure.subplots(1, 2)
     names = list(results["variants"])
@@ -409,20 +412,31 @@ def _figure(results, histories, out_png):
         length = min(len(c) for c in curves)
         stack = 100 * numpy.array([c[:length] for c in curves])
         epochs = numpy.arange(1, length + 1)
-        mean, spread = stack.mean(axis=0), stack.std(axis=0)
-        curves_ax.plot(epochs, mean, label=name)
+        mean = stack.mean(axis=0)
+        spread = stack.std(axis=0, ddof=1) if len(stack) > 1 else numpy.zeros(length)
+        curves_ax.plot(epochs, mean, label=name, marker="." if length < 4 else None)
         curves_ax.fill_between(epochs, mean - spread, mean + spread, alpha=0.2)
-    curves_ax.set(xlabel="epoch", ylabel="validation top-1 error (%)",
+    target = EXPERIMENTS[results["name"]].target
+    if column == "train_top1" and target is not None:
+        curves_ax.axhline(100 * target, color="grey", linestyle=":",
+                          label=f"target: {100 * target:g}% training error")
+    curves_ax.set(xlabel="epoch", ylabel=_CURVES[column] + " (%)",
                   title="mean over seeds, ± one standard deviation")
     curves_ax.legend(fontsize=8)
-    means = [100 * results["variants"][n]["mean"] for n in names]
-    stds = [100 * results["variants"][n]["std"] for n in names]
+    metric = results["claim"]["metric"]
+    scale = 1 if metric == "epochs_to_target" else 100
+    means = [scale * results["variants"][n]["mean"] for n in names]
+    stds = [scale * results["variants"][n]["std"] for n in names]
     bars_ax.bar(names, means, yerr=stds, capsize=4, color="tab:blue", alpha=0.7)
-    bars_ax.set(ylabel=f"test {results['claim']['metric'].replace('_', ' ')} (%)",
+    bars_ax.set(ylabel=METRIC_NAMES[metric] + ("" if scale == 1 else " (%)"),
                 title=f"verdict on the paper's claim: {results['verdict']}")
+    bars_ax.tick_params(axis="x", labelsize=7, labelrotation=20)
     figure.suptitle(f"{results['name']}: {results['question']}", fontsize=9)
     figure.tight_layout()
     viz.save_png(figure, out_png)
+
+
+_CURVES = {"val_top1": "validation top-1 error", "train_top1": "training top-1 error"}
 
 
 def claims_table(results_root=os.path.join("experiments", "results")):
@@ -438,12 +452,12 @@ def claims_table(results_root=os.path.join("experiments", "results")):
         results = _read_json(path)
         claim, metric = results["claim"], results["claim"]["metric"]
         measured = "; ".join(
-            f"{variant} **{_format(metric, summary['mean'])} ± "
-            f"{_format(metric, summary['std'], unit=False)}**"
+            f"{variant} **{format_metric(metric, summary['mean'])} ± "
+            f"{format_metric(metric, summary['std'], unit=False)}**"
             for variant, summary in results["variants"].items())
         seeds = {len(s["seeds"]) for s in results["variants"].values()}
-        rows.append(f"| `{name}` | {claim['text']} ({claim['section']}) | {_METRICS[metric]}, "
-                    f"{'/'.join(map(str, sorted(seeds)))} seeds: {measured} | "
+        rows.append(f"| `{name}` | {claim['text']} ({claim['section']}) | "
+                    f"{METRIC_NAMES[metric]}, {'/'.join(map(str, sorted(seeds)))} seeds: {measured} | "
                     f"{results['verdict']} | `{_reproducing(results['provenance']['command'])}` |")
     return "\n".join(rows)
 
@@ -460,11 +474,12 @@ def _reproducing(command):
     return " ".join(kept)
 
 
-_METRICS = {"top1_error": "test top-1 error", "epochs_to_target": "epochs to the target "
-            "training error"}
+METRIC_NAMES = {"top1_error": "test top-1 error",
+            "epochs_to_target": "epochs to the target training error"}
 
 
-def _format(metric, value, unit=True):
+def format_metric(metric, value, unit=True):
+    """An error as a percentage, an epoch count as it is."""
     if metric == "epochs_to_target":
         return f"{value:.1f}"
     return f"{100 * value:.1f}" + ("%" if unit else "")

@@ -134,3 +134,17 @@ def test_each_pretrained_seed_starts_from_its_own_pretraining_run(tmp_path):
         assert config["init_from"] == str(out / "pretrain" / f"seed-{seed}" / "checkpoint.npz")
         scratch = load_checkpoint(str(out / "scratch" / f"seed-{seed}" / "checkpoint.npz"))
         assert scratch["meta"]["config"]["init_from"] is None
+
+
+def test_the_claims_table_is_read_from_the_results(tmp_path):
+    out, root = str(tmp_path / "runs"), tmp_path / "results"
+    experiment.run_experiment("dropout", seeds=2, out=out, quick=True, log=lambda *_: None)
+    results = experiment.report("dropout", out, str(root / "dropout"), quick=True,
+                                command=f"minialex experiment dropout --out {out} --seeds 2")
+    table = experiment.claims_table(str(root)).splitlines()
+    assert len(table) == 3 and table[2].startswith("| `dropout` |")
+    for variant, summary in results["variants"].items():
+        assert f"{variant} **{100 * summary['mean']:.1f}% ± {100 * summary['std']:.1f}**" \
+            in table[2]
+    assert f"| {results['verdict']} |" in table[2]
+    assert "`minialex experiment dropout --seeds 2`" in table[2]       # --out left out

@@ -21,6 +21,13 @@ EXACT = {
                        "227 input gives 55x55 after conv1": (227 - 11) // 4 + 1,
                        "224 input with conv1 padded by 2 gives 55x55": (224 + 4 - 11) // 4 + 1,
                        "weight sharing: conv1's parameters": 96 * 11 * 11 * 3 + 96},
+    "09_whole_network": {
+        "parameters (§3.5)": sum(o * i * k * k + o for o, i, k in [
+            (96, 3, 11), (256, 48, 5), (384, 256, 3), (384, 192, 3), (256, 192, 3)])
+        + sum(o * i + o for o, i in [(4096, 9216), (4096, 4096), (1000, 4096)]),
+        "neurons (abstract)": 55 * 55 * 96 + 27 * 27 * 256 + 2 * 13 * 13 * 384 + 13 * 13 * 256
+        + 2 * 4096 + 1000,
+        "conv1's neurons (Figure 2's caption)": 55 * 55 * 96},
 }
 
 

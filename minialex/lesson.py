@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import recipe
 from .experiment import verdict
 from .files import atomic_write
 from .viz import save_png
@@ -71,6 +72,19 @@ class Lesson:
         print(f"note: {marker} is absent, so this lesson trains on the built-in Shapes "
               f"instead of {which} (give --data-dir or set MINIALEX_DATA)")
         return "shapes", None
+
+    def train(self, label, epochs, quick_epochs=2, **settings):
+        """One run of the library's training recipe (the same as ``minialex train``) in
+        ``runs/lessons/NAME/LABEL``, started afresh: ``settings`` are config keys (model,
+        norm, lr ...). Quick mode trains ``quick_epochs`` on a few hundred Shapes images."""
+        dataset, data_dir = self.dataset(settings.pop("dataset", "cifar10"))
+        config = {"dataset": dataset, "data_dir": data_dir, "epochs": epochs, **settings}
+        if self.quick:
+            config.update(epochs=quick_epochs, limit=300, batch_size=32)
+        print(f"training {label}: {config.get('model', 'alexnet_cifar')} on {dataset}, "
+              f"{config['epochs']} epochs")
+        return recipe.run_training(recipe.complete(config), str(self.out / label),
+                                   overwrite=True, progress=False, log=lambda *_: None)
 
     # -- figures --------------------------------------------------------------------------------
     def figure(self, figure, filename):

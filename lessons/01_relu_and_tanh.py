@@ -55,7 +55,8 @@ tanh_grad = naive.tanh_backward(naive.tanh(x), ones)
 print("ReLU' = 1[x > 0]:", numpy.array_equal(relu_grad, (x > 0).astype(float)))
 print("tanh' = 1 - tanh^2:", numpy.allclose(tanh_grad, 1 - numpy.tanh(x) ** 2))
 for value in (0.0, 1.0, 2.0, 3.0):
-    print(f"at x = {value}: ReLU' = {float(value > 0):.0f}, tanh' = {1 - numpy.tanh(value) ** 2:.4f}")
+    tanh_slope = 1 - numpy.tanh(value) ** 2
+    print(f"at x = {value}: ReLU' = {float(value > 0):.0f}, tanh' = {tanh_slope:.4f}")
 
 # %%
 figure = new_figure(9, 3.4)
@@ -94,8 +95,9 @@ runs = {unit: lesson.train(unit, epochs, model="figure1_net", activation=unit,
 curves = {unit: read_history(str(lesson.out / unit / "history.csv")) for unit in runs}
 reached = {unit: epochs_to(curves[unit]["train_top1"], 0.25) for unit in runs}
 for unit, epoch in reached.items():
+    trained = len(curves[unit]["train_top1"])
     print(f"{unit}: 25% training error after "
-          + (f"{epoch} epochs" if epoch else f"more than {len(curves[unit]['train_top1'])} epochs")
+          + (f"{epoch} epochs" if epoch else f"more than {trained} epochs")
           + f"; test error {100 * runs[unit].test['top1_error']:.1f}%")
 
 # %%

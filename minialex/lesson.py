@@ -80,7 +80,7 @@ class Lesson:
         dataset, data_dir = self.dataset(settings.pop("dataset", "cifar10"))
         config = {"dataset": dataset, "data_dir": data_dir, "epochs": epochs, **settings}
         if self.quick:
-            config.update(epochs=quick_epochs, limit=300, batch_size=32)
+            config.update(epochs=quick_epochs, limit=200, batch_size=32)
         print(f"training {label}: {config.get('model', 'alexnet_cifar')} on {dataset}, "
               f"{config['epochs']} epochs")
         return recipe.run_training(recipe.complete(config), str(self.out / label),

@@ -57,7 +57,7 @@ for name, (z, s) in {"overlapping 3/2": (3, 2), "non-overlapping 2/2": (2, 2)}.i
 # 3/2 windows an input on a shared row or column can win two, or four, windows.
 #
 # **Ties.** When several inputs of a window hold the same largest value, the maximum is not
-# differentiable there. minialex (like cuDNN and PyTorch) gives the gradient to the first of
+# differentiable there. minialex (like PyTorch on the CPU) gives the gradient to the first of
 # them in raster order:
 
 # %%

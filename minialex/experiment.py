@@ -89,7 +89,7 @@ EXPERIMENTS = {e.name: e for e in [
                 "batch_size": 64},
                {"relu": {"activation": "relu"}, "tanh": {"activation": "tanh"}},
                better="relu", worse="tanh", metric="epochs_to_target", target=0.25, epochs=40,
-               lr_grid=(0.01, 0.03, 0.1), grid_epochs=3),
+               lr_grid=(0.003, 0.01, 0.03, 0.1), grid_epochs=3),
     Experiment("lrn", "Does local response normalisation lower the error (and does it still "
                "matter next to batch normalisation)?",
                "a four-layer CNN: 13% test error without normalisation, 11% with",

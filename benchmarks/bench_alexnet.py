@@ -4,6 +4,7 @@ Run as a script (not a test):
 
     python benchmarks/bench_alexnet.py                      # both nets, CPU
     python benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128
+    python benchmarks/bench_alexnet.py --throughput         # images/s at batch 1, 8, 32, 128
 
 Nets: ``alexnet`` (227x227, batch 32 by default) and ``alexnet_cifar`` (32x32, batch 128), in
 float32, training mode (dropout on), loss included. The PyTorch twin (when ``torch`` imports;
@@ -11,6 +12,9 @@ it is never a dependency of minialex) is built from minialex's own weights with 
 layers: grouped convolutions, LRN applied to each tower's half of the channels with alpha
 multiplied by n (PyTorch divides it by n), the paper's dropout. Runs alternate between the two
 so that both see the same machine; the table gives medians and the median per-round ratio.
+Each round times forward + backward + loss, and then the whole training step: the same plus
+the update, the paper's SGD in minialex against ``torch.optim.SGD`` (momentum 0.9, weight
+decay 5e-4) in PyTorch.
 
 Also printed: where minialex's time goes, layer by layer, and the peak memory of two training
 steps for each (Linux only: the peak RSS of a child process above its RSS before the model was
@@ -30,6 +34,7 @@ import numpy
 
 import minialex as mx
 from common import gemm_gflops
+from minialex.optim import SGD
 
 try:
     import torch
@@ -118,10 +123,12 @@ def torch_twin(model, device):
     return run, weights
 
 
-def torch_step(run, weights, x, labels):
+def torch_step(run, weights, x, labels, optimizer=None):
     for w in weights.values():
         w.grad = None
     run(x, labels).backward()
+    if optimizer is not None:
+        optimizer.step()
 
 
 # -- peak memory, measured in a child process ---------------------------------------------------
@@ -165,38 +172,73 @@ def run_child(args):
     print(json.dumps({"peak_mib": (status_kib("VmHWM") - before) / 1024}))
 
 
-def bench(net, batch, repeats, device):
+def bench(net, batch, repeats, device, breakdown=True):
     factory, size, _, classes = NETS[net]
     rng = numpy.random.default_rng(0)
     model = factory(seed=0).to(device)
     loss = mx.SoftmaxCrossEntropy()
+    sgd = SGD(model, lr=0.01, momentum=0.9, weight_decay=5e-4)
     x_host = rng.standard_normal((batch, 3, size, size)).astype(numpy.float32)
     labels_host = rng.integers(0, classes, batch)
     x, labels = mx.to_device(x_host, device), mx.to_device(labels_host, device)
-    minialex_step(model, loss, x, labels)                       # warm-up
+
+    def ours_step():
+        minialex_step(model, loss, x, labels)
+        sgd.step()
+
+    ours_step()                                                 # warm-up
     if torch is not None:
         run, weights = torch_twin(model, device)
+        # On the CPU the twin shares minialex's weight arrays, so both optimisers move the same
+        # weights: harmless for timing, at this learning rate and over a few steps.
+        optimizer = torch.optim.SGD(weights.values(), lr=0.01, momentum=0.9, weight_decay=5e-4)
         tx = torch.from_numpy(x_host).to(device)
         tl = torch.from_numpy(labels_host).to(device)
-        torch_step(run, weights, tx, tl)
-    ours, theirs = [], []
-    for _ in range(repeats):
+        torch_step(run, weights, tx, tl, optimizer)
+
+    def timed(fn):
         sync(device)
         start = time.perf_counter()
-        minialex_step(model, loss, x, labels)
+        fn()
         sync(device)
-        ours.append(time.perf_counter() - start)
+        return time.perf_counter() - start
+
+    times = {"ours": [], "theirs": [], "ours_step": [], "theirs_step": []}
+    for _ in range(repeats):
+        times["ours"].append(timed(lambda: minialex_step(model, loss, x, labels)))
         if torch is not None:
-            start = time.perf_counter()
-            torch_step(run, weights, tx, tl)
-            sync(device)
-            theirs.append(time.perf_counter() - start)
-    result = {"net": net, "batch": batch, "minialex_s": statistics.median(ours)}
-    if theirs:
-        result["torch_s"] = statistics.median(theirs)
-        result["ratio"] = statistics.median(o / t for o, t in zip(ours, theirs))
-    result["layers"] = layer_breakdown(model, loss, x, labels, device)
+            times["theirs"].append(timed(lambda: torch_step(run, weights, tx, tl)))
+        times["ours_step"].append(timed(ours_step))
+        if torch is not None:
+            times["theirs_step"].append(timed(lambda: torch_step(run, weights, tx, tl,
+                                                                 optimizer)))
+    result = {"net": net, "batch": batch, "minialex_s": statistics.median(times["ours"]),
+              "minialex_step_s": statistics.median(times["ours_step"])}
+    if torch is not None:
+        result["torch_s"] = statistics.median(times["theirs"])
+        result["ratio"] = statistics.median(o / t for o, t in zip(times["ours"],
+                                                                  times["theirs"]))
+        result["torch_step_s"] = statistics.median(times["theirs_step"])
+        result["step_ratio"] = statistics.median(
+            o / t for o, t in zip(times["ours_step"], times["theirs_step"]))
+    if breakdown:
+        result["layers"] = layer_breakdown(model, loss, x, labels, device)
     return result
+
+
+def throughput(nets, batches, repeats, device):
+    """Images per second (forward + backward + loss) at each batch size, both libraries."""
+    print()
+    print(f"throughput, images/s (forward + backward + loss), median of {repeats}")
+    print()
+    print("| net | batch | minialex img/s | PyTorch img/s | time ratio |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for net in nets:
+        for batch in batches:
+            r = bench(net, batch, repeats, device, breakdown=False)
+            theirs = f"{batch / r['torch_s']:.1f}" if "torch_s" in r else "n/a"
+            ratio = f"{r['ratio']:.2f}x" if "ratio" in r else "n/a"
+            print(f"| {net} | {batch} | {batch / r['minialex_s']:.1f} | {theirs} | {ratio} |")
 
 
 def main():
@@ -206,6 +248,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory children")
+    parser.add_argument("--throughput", action="store_true",
+                        help="only images/s at batch 1, 8, 32 and 128")
     parser.add_argument("--child", choices=("minialex", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -216,6 +260,11 @@ def main():
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
              ", torch not installed"))
     print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
+    if args.throughput:
+        throughput(args.net or ["alexnet", "alexnet_cifar"], (1, 8, 32, 128), args.repeats,
+                   args.device)
+        print(f"plain float32 GEMM after:  {gemm_gflops():.0f} GFLOP/s")
+        return None
     results = []
     for net in args.net or ["alexnet", "alexnet_cifar"]:
         batch = args.batch or NETS[net][2]
@@ -229,16 +278,18 @@ def main():
     print()
     print(f"forward + backward + loss, float32, training mode, median of {args.repeats}")
     print()
-    print("| net | batch | minialex s | PyTorch s | time ratio | minialex MiB | PyTorch MiB "
-          "| memory ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| net | batch | minialex s | PyTorch s | time ratio | step: minialex s | PyTorch s "
+          "| step ratio | minialex MiB | PyTorch MiB | memory ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         def fmt(key, spec):
             return format(r[key], spec) if key in r else "n/a"
         mem_ratio = (f"{r['minialex_mib'] / r['torch_mib']:.2f}x"
                      if "torch_mib" in r and "minialex_mib" in r else "n/a")
         print(f"| {r['net']} | {r['batch']} | {fmt('minialex_s', '.3f')} | "
-              f"{fmt('torch_s', '.3f')} | {fmt('ratio', '.2f')}x | {fmt('minialex_mib', '.0f')} | "
+              f"{fmt('torch_s', '.3f')} | {fmt('ratio', '.2f')}x | "
+              f"{fmt('minialex_step_s', '.3f')} | {fmt('torch_step_s', '.3f')} | "
+              f"{fmt('step_ratio', '.2f')}x | {fmt('minialex_mib', '.0f')} | "
               f"{fmt('torch_mib', '.0f')} | {mem_ratio} |")
     for r in results:
         total = sum(f + b for f, b in r["layers"].values())

@@ -1,6 +1,10 @@
 """Forward + backward time of minialex's layers at AlexNet's shapes, beside PyTorch's.
 
-Run as a script (it is not a test):  python benchmarks/bench_layers.py [--repeats 7] [--batch 32]
+Run as a script (it is not a test):
+    python benchmarks/bench_layers.py [--repeats 7] [--batch 32] [--cifar-batch 128]
+
+AlexNet's layers at ``--batch`` (227x227 inputs), and the 3x3 convolutions of
+``alexnet_cifar`` at ``--cifar-batch`` (32x32 inputs: 7x7 maps).
 
 Each case times one forward and one backward in float32. minialex and PyTorch (CPU, when
 ``torch`` is importable; it is never a dependency of minialex) run interleaved, so both see the
@@ -26,7 +30,15 @@ except ImportError:  # PyTorch is only a yardstick here
     torch = None
 
 
-def cases(batch):
+def conv3x3(name, c_in, c_out, groups, side, batch, rng):
+    """A case for a stride-1, pad-1 3x3 convolution."""
+    layer = mx.Conv2d(c_in, c_out, 3, padding=1, groups=groups, seed=rng)
+    return (f"{name} {c_in}->{c_out} 3x3 pad 1" + (f" groups {groups}" if groups > 1 else "")
+            + f", {side}x{side}, batch {batch}", layer, (batch, c_in, side, side),
+            lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=groups))
+
+
+def cases(batch, cifar_batch):
     """(name, minialex layer, input shape, PyTorch function of (x, *weights), weights)."""
     rng = numpy.random.default_rng(0)
     conv1 = mx.Conv2d(3, 96, 11, stride=4, seed=rng)
@@ -43,6 +55,12 @@ def cases(batch):
         # PyTorch divides alpha by size: alpha * size gives the paper's layer.
         ("LRN n=5 (paper), 96x55x55", lrn, (batch, 96, 55, 55),
          lambda x: F.local_response_norm(x, 5, alpha=1e-4 * 5, beta=0.75, k=2.0)),
+        conv3x3("alexnet conv3", 256, 384, 1, 13, batch, rng),
+        conv3x3("alexnet conv4", 384, 384, 2, 13, batch, rng),
+        conv3x3("alexnet conv5", 384, 256, 2, 13, batch, rng),
+        conv3x3("alexnet_cifar conv3", 192, 384, 1, 7, cifar_batch, rng),
+        conv3x3("alexnet_cifar conv4", 384, 256, 2, 7, cifar_batch, rng),
+        conv3x3("alexnet_cifar conv5", 256, 256, 2, 7, cifar_batch, rng),
     ]
 
 
@@ -64,6 +82,7 @@ def time_torch(fn, x, weights, dy):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--cifar-batch", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
 
@@ -72,7 +91,7 @@ def main():
              ", torch not installed"))
     print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
     rows = []
-    for name, layer, shape, torch_fn in cases(args.batch):
+    for name, layer, shape, torch_fn in cases(args.batch, args.cifar_batch):
         rng = numpy.random.default_rng(1)
         x = rng.standard_normal(shape).astype(numpy.float32)
         dy = rng.standard_normal(layer.forward(x).shape).astype(numpy.float32)
@@ -93,7 +112,8 @@ def main():
                      statistics.median(theirs) * 1e3 if torch else None, ratio))
     print(f"plain float32 GEMM after:  {gemm_gflops():.0f} GFLOP/s")
     print()
-    print(f"forward + backward, float32, batch {args.batch}, median of {args.repeats}")
+    print(f"forward + backward, float32, batch {args.batch} (alexnet_cifar's 3x3 convolutions: "
+          f"{args.cifar_batch}), median of {args.repeats}")
     print()
     print("| layer | minialex ms | PyTorch ms | ratio |")
     print("| --- | ---: | ---: | ---: |")

@@ -23,14 +23,11 @@
 # 계산이 빠르다는 뜻인지, 아니면 필요한 epoch 수가 적다는 뜻인지 직접 측정해 봅니다.
 
 # %%
-import time
-
 import numpy
 
-import minialex as mx
 from minialex import naive
 from minialex.experiment import epochs_to
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, reference_result, step_seconds
 from minialex.models import figure1_net
 from minialex.viz import new_figure, read_history
 
@@ -119,20 +116,8 @@ lesson.figure(figure, "figure1.png")
 # is in the convolutions. One training step (forward, loss, backward) of each net at batch 64:
 
 # %%
-def step_seconds(unit, repeats=5):
-    net, loss = figure1_net(activation=unit, seed=0), mx.SoftmaxCrossEntropy()
-    images = numpy.random.default_rng(0).standard_normal((64, 3, 32, 32)).astype(numpy.float32)
-    labels = numpy.arange(64) % 10
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        loss.forward(net.forward(images), labels)
-        net.backward(loss.backward())
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-step = {unit: step_seconds(unit) for unit in ("relu", "tanh")}
+step = {unit: step_seconds(figure1_net(activation=unit, seed=0), 64)
+        for unit in ("relu", "tanh")}
 print({unit: f"{1e3 * s:.1f} ms" for unit, s in step.items()},
       f"tanh / ReLU per step: {step['tanh'] / step['relu']:.2f}")
 

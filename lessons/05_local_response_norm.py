@@ -25,13 +25,11 @@
 # Batch Normalization과 비교했을 때 LRN이 아직도 의미가 있는지 직접 실험해 봅니다.
 
 # %%
-import time
 
 import numpy
 
-import minialex as mx
 from minialex import naive
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, reference_result, step_seconds
 from minialex.models import figure1_net
 from minialex.viz import new_figure, read_history
 
@@ -97,20 +95,7 @@ for norm in ("none", "lrn", "batchnorm"):
 batch = 32 if lesson.quick else 128
 
 
-def step_seconds(norm, repeats=5):
-    net, loss = figure1_net(norm=norm, seed=0), mx.SoftmaxCrossEntropy()
-    images = numpy.random.default_rng(0).standard_normal((batch, 3, 32, 32))
-    images, labels = images.astype(numpy.float32), numpy.arange(batch) % 10
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        loss.forward(net.forward(images), labels)
-        net.backward(loss.backward())
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-step = {norm: step_seconds(norm) for norm in runs}
+step = {norm: step_seconds(figure1_net(norm=norm, seed=0), batch) for norm in runs}
 print(f"time per training step at batch {batch}:",
       {norm: f"{1e3 * s:.0f} ms" for norm, s in step.items()})
 

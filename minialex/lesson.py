@@ -135,6 +135,23 @@ _KEYS = ("claim", "paper", "measured", "verdict")
 _HEADINGS = ("claim", "the paper says", "measured here", "verdict")
 
 
+def step_seconds(model, batch_size, side=32, classes=10, repeats=5):
+    """The best of ``repeats`` timings of one training step of ``model`` (forward, softmax
+    loss, backward; no update) on a random float32 batch of ``side`` x ``side`` images."""
+    import numpy
+
+    from .layers import SoftmaxCrossEntropy
+    images = numpy.random.default_rng(0).standard_normal((batch_size, 3, side, side))
+    images, labels = images.astype(numpy.float32), numpy.arange(batch_size) % classes
+    loss, best = SoftmaxCrossEntropy(), float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        loss.forward(model.forward(images), labels)
+        model.backward(loss.backward())
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def reference_result(name):
     """The committed ``experiments/results/NAME/results.json`` of the repository this
     minialex is installed from (the README's editable install), or None."""

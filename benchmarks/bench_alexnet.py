@@ -5,6 +5,7 @@ Run as a script (not a test):
     python benchmarks/bench_alexnet.py                      # both nets, CPU
     python benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128
     python benchmarks/bench_alexnet.py --throughput         # images/s at batch 1, 8, 32, 128
+    python benchmarks/bench_alexnet.py --throughput --plot throughput.png   # and its figure
 
 Nets: ``alexnet`` (227x227, batch 32 by default) and ``alexnet_cifar`` (32x32, batch 128), in
 float32, training mode (dropout on), loss included. The PyTorch twin (when ``torch`` imports;
@@ -226,8 +227,17 @@ def bench(net, batch, repeats, device, breakdown=True):
     return result
 
 
-def throughput(nets, batches, repeats, device):
-    """Images per second (forward + backward + loss) at each batch size, both libraries."""
+TARGETS = {"ratio": 1.0, "step_ratio": 1.0, "memory_ratio": 1.2}   # issue 12: at most these
+
+
+def verdict(value, target):
+    return "meets" if value <= target else "misses"
+
+
+def throughput(nets, batches, repeats, device, plot=None):
+    """Images per second (forward + backward + loss) at each batch size, both libraries;
+    with ``plot``, a figure of both against the batch size, saved there."""
+    rows = []
     print()
     print(f"throughput, images/s (forward + backward + loss), median of {repeats}")
     print()
@@ -239,6 +249,34 @@ def throughput(nets, batches, repeats, device):
             theirs = f"{batch / r['torch_s']:.1f}" if "torch_s" in r else "n/a"
             ratio = f"{r['ratio']:.2f}x" if "ratio" in r else "n/a"
             print(f"| {net} | {batch} | {batch / r['minialex_s']:.1f} | {theirs} | {ratio} |")
+            rows.append(r)
+    if plot:
+        plot_throughput(rows, plot)
+
+
+def plot_throughput(rows, path):
+    """Images/s against batch size, one panel per net, minialex and PyTorch."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    nets = sorted({r["net"] for r in rows})
+    fig, axes = plt.subplots(1, len(nets), figsize=(5 * len(nets), 3.6), squeeze=False)
+    for ax, net in zip(axes[0], nets):
+        mine = [r for r in rows if r["net"] == net]
+        batches = [r["batch"] for r in mine]
+        ax.plot(batches, [r["batch"] / r["minialex_s"] for r in mine], "o-", label="minialex")
+        if all("torch_s" in r for r in mine):
+            ax.plot(batches, [r["batch"] / r["torch_s"] for r in mine], "s--",
+                    label=f"PyTorch {torch.__version__}")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(batches, [str(b) for b in batches])
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("images/s (forward + backward)")
+        ax.set_title(net)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"wrote {path}")
 
 
 def main():
@@ -250,6 +288,7 @@ def main():
     parser.add_argument("--no-memory", action="store_true", help="skip the memory children")
     parser.add_argument("--throughput", action="store_true",
                         help="only images/s at batch 1, 8, 32 and 128")
+    parser.add_argument("--plot", metavar="PNG", help="with --throughput: save the figure here")
     parser.add_argument("--child", choices=("minialex", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -262,7 +301,7 @@ def main():
     print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
     if args.throughput:
         throughput(args.net or ["alexnet", "alexnet_cifar"], (1, 8, 32, 128), args.repeats,
-                   args.device)
+                   args.device, args.plot)
         print(f"plain float32 GEMM after:  {gemm_gflops():.0f} GFLOP/s")
         return None
     results = []
@@ -291,6 +330,16 @@ def main():
               f"{fmt('minialex_step_s', '.3f')} | {fmt('torch_step_s', '.3f')} | "
               f"{fmt('step_ratio', '.2f')}x | {fmt('minialex_mib', '.0f')} | "
               f"{fmt('torch_mib', '.0f')} | {mem_ratio} |")
+    print()
+    print("targets (issue 12; minialex / PyTorch, at most): forward + backward "
+          f"{TARGETS['ratio']}x, training step {TARGETS['step_ratio']}x, memory "
+          f"{TARGETS['memory_ratio']}x")
+    for r in results:
+        checks = [(key, r[key]) for key in ("ratio", "step_ratio") if key in r]
+        if "torch_mib" in r and "minialex_mib" in r:
+            checks.append(("memory_ratio", r["minialex_mib"] / r["torch_mib"]))
+        print(f"  {r['net']} batch {r['batch']}: " + ", ".join(
+            f"{key} {value:.2f}x {verdict(value, TARGETS[key])}" for key, value in checks))
     for r in results:
         total = sum(f + b for f, b in r["layers"].values())
         print()

@@ -8,9 +8,15 @@ AlexNet's layers at ``--batch`` (227x227 inputs), and the 3x3 convolutions of
 
 Each case times one forward and one backward in float32. minialex and PyTorch (CPU, when
 ``torch`` is importable; it is never a dependency of minialex) run interleaved, so both see the
-same machine load; the table gives the medians and the median of the per-round ratios. A plain
-matrix product is timed before and after: if it moved, the machine was contended and the run
-should be repeated.
+same machine load; the table gives the medians and the median of the per-round ratios, and the
+target of issue 12 for each layer. A plain matrix product is timed before and after: if it
+moved, the machine was contended and the run should be repeated.
+
+For each convolution a second table says where its time goes: which algorithm ran (direct
+im2col or Winograd), the matrix products it made (the same shapes and layouts, timed alone
+here), their rate in GFLOP/s beside a large square float32 product measured in the same run
+(the machine's practical limit), and the share of the layer's time that is not GEMM (im2col,
+col2im, the Winograd transforms, the bias and layout passes).
 """
 
 import argparse
@@ -22,6 +28,8 @@ import numpy
 
 import minialex as mx
 from common import gemm_gflops
+from minialex.kernels.im2col import Geometry
+from minialex.kernels.winograd import Tiles
 
 try:
     import torch
@@ -36,6 +44,15 @@ def conv3x3(name, c_in, c_out, groups, side, batch, rng):
     return (f"{name} {c_in}->{c_out} 3x3 pad 1" + (f" groups {groups}" if groups > 1 else "")
             + f", {side}x{side}, batch {batch}", layer, (batch, c_in, side, side),
             lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=groups))
+
+
+# Issue 12's targets, minialex / PyTorch at most (conv1 and LRN: "stay ahead").
+TARGETS = {"conv1": 1.0, "conv2": 1.3, "max-pool": 1.3, "LRN": 1.0, "alexnet": 1.0,
+           "alexnet_cifar": 1.0}
+
+
+def target(name):
+    return next(value for key, value in TARGETS.items() if name.startswith(key))
 
 
 def cases(batch, cifar_batch):
@@ -64,6 +81,44 @@ def cases(batch, cifar_batch):
     ]
 
 
+def gemm_passes(layer, x_shape):
+    """The matrix products of one forward + backward of a Conv2d: (count, m, k, n, a_T, b_T),
+    ``count`` products of (m x k) @ (k x n), operands transposed as the layer reads them."""
+    o, groups = layer.out_channels, layer.groups
+    if layer.algorithm_for(x_shape) == "winograd":
+        r = layer.kernel_size[0]
+        t = Tiles(x_shape, layer.WINOGRAD_TILE[r], r, layer.padding)
+        c, p, count = x_shape[1] // groups, t.count, t.a * t.a * groups
+        return [(count, o // groups, c, p, False, False),       # M = U V
+                (count, o // groups, p, c, False, True),        # dU = dM V^T
+                (count, c, o // groups, p, True, False)]        # dV = U^T dM
+    g = Geometry(x_shape, layer.kernel_size, layer.stride, layer.padding)
+    k, p = x_shape[1] // groups * g.kh * g.kw, g.n * g.oh * g.wq
+    return [(groups, o // groups, k, p, False, False),           # Y = W X
+            (groups, o // groups, p, k, False, True),            # dW = dY X^T
+            (groups, k, o // groups, p, True, False)]            # dX = W^T dY
+
+
+def time_gemms(passes, repeats, rng):
+    """Median seconds of all the products of ``passes``, and their GFLOP."""
+    arrays = []
+    for count, m, k, n, a_t, b_t in passes:
+        a = rng.standard_normal((count, k, m) if a_t else (count, m, k)).astype(numpy.float32)
+        b = rng.standard_normal((count, n, k) if b_t else (count, k, n)).astype(numpy.float32)
+        arrays.append((a, b, a_t, b_t, numpy.empty((count, m, n), numpy.float32)))
+
+    def run():
+        start = time.perf_counter()
+        for a, b, a_t, b_t, out in arrays:
+            for i in range(len(a)):
+                numpy.matmul(a[i].T if a_t else a[i], b[i].T if b_t else b[i], out=out[i])
+        return time.perf_counter() - start
+
+    run()
+    seconds = statistics.median(run() for _ in range(repeats))
+    return seconds, sum(2 * c * m * k * n for c, m, k, n, _, _ in passes) / 1e9
+
+
 def time_minialex(layer, x, dy):
     start = time.perf_counter()
     layer.forward(x)
@@ -90,7 +145,9 @@ def main():
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
              ", torch not installed"))
     print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
-    rows = []
+    limit = gemm_gflops(n=2048)
+    print(f"large square float32 GEMM (2048): {limit:.0f} GFLOP/s, the practical limit")
+    rows, gemm_rows = [], []
     for name, layer, shape, torch_fn in cases(args.batch, args.cifar_batch):
         rng = numpy.random.default_rng(1)
         x = rng.standard_normal(shape).astype(numpy.float32)
@@ -110,17 +167,41 @@ def main():
         ratio = statistics.median(o / t for o, t in zip(ours, theirs)) if torch else None
         rows.append((name, statistics.median(ours) * 1e3,
                      statistics.median(theirs) * 1e3 if torch else None, ratio))
+        if isinstance(layer, mx.Conv2d):
+            seconds, gflop = time_gemms(gemm_passes(layer, shape), args.repeats, rng)
+            nominal = 6 * layer.multiply_adds(shape) / 1e9   # forward + two backward products
+            gemm_rows.append((name, layer.algorithm_for(shape), gflop, seconds * 1e3,
+                              statistics.median(ours) * 1e3, nominal))
     print(f"plain float32 GEMM after:  {gemm_gflops():.0f} GFLOP/s")
     print()
     print(f"forward + backward, float32, batch {args.batch} (alexnet_cifar's 3x3 convolutions: "
           f"{args.cifar_batch}), median of {args.repeats}")
     print()
-    print("| layer | minialex ms | PyTorch ms | ratio |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| layer | minialex ms | PyTorch ms | ratio | target | |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
     for name, ours, theirs, ratio in rows:
         t = f"{theirs:.1f}" if theirs is not None else "n/a"
         r = f"{ratio:.2f}x" if ratio is not None else "n/a"
-        print(f"| {name} | {ours:.1f} | {t} | {r} |")
+        goal = target(name)
+        met = "n/a" if ratio is None else ("meets" if ratio <= goal else "misses")
+        print(f"| {name} | {ours:.1f} | {t} | {r} | <= {goal}x | {met} |")
+    print()
+    print(f"inside each convolution (forward + backward; its GEMMs timed alone, same shapes; "
+          f"limit {limit:.0f} GFLOP/s)")
+    print()
+    print("| layer | algorithm | GEMM GFLOP | GEMM ms | GEMM GFLOP/s | % of limit | layer ms "
+          "| not GEMM | layer GFLOP/s | effective GFLOP/s |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, algorithm, gflop, gemm_ms, layer_ms, nominal in gemm_rows:
+        rate = gflop / gemm_ms * 1e3
+        print(f"| {name} | {algorithm} | {gflop:.1f} | {gemm_ms:.1f} | {rate:.0f} | "
+              f"{100 * rate / limit:.0f}% | {layer_ms:.1f} | "
+              f"{100 * max(0.0, 1 - gemm_ms / layer_ms):.0f}% | {gflop / layer_ms * 1e3:.0f} | "
+              f"{nominal / layer_ms * 1e3:.0f} |")
+    print()
+    print("layer GFLOP/s: the GEMMs' work over the whole layer's time; effective GFLOP/s: the "
+          "direct convolution's multiply-adds (x2, x3 passes) over it, which Winograd can "
+          "exceed the limit on, doing fewer")
 
 
 if __name__ == "__main__":

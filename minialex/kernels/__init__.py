@@ -8,13 +8,15 @@ tier (:mod:`minialex.naive`), which computes the same numbers the slow, obvious 
 * :mod:`.workspace`    buffers kept from step to step: the shared scratch space, reused results
 * :mod:`.im2col`       im2col / col2im on "wide" columns after a stride-phase split
 * :mod:`.conv`         the convolution's column layout, GEMMs and bias pass
-* :mod:`.pool`         max pooling as two 1-D passes with int8 winners
+* :mod:`.winograd`     Winograd's convolution: the tile transforms, batch-last (CHWN) tiles
+* :mod:`.pool`         max pooling as two contiguous 1-D passes with int8 winners
 * :mod:`.lrn`          LRN's fused passes and the beta = 0.75 square roots
 * :mod:`.batchnorm`    batch normalisation's passes, channels shared out between the cores
 * :mod:`.random_bits`  counter-based random bits for dropout masks (same on NumPy and CuPy)
 * :mod:`.sgd`          the in-place SGD updates
 """
 
-from . import batchnorm, conv, im2col, lrn, pool, random_bits, sgd, threads, workspace
+from . import batchnorm, conv, im2col, lrn, pool, random_bits, sgd, threads, winograd, workspace
 
-__all__ = ["batchnorm", "conv", "im2col", "lrn", "pool", "random_bits", "sgd", "threads", "workspace"]
+__all__ = ["batchnorm", "conv", "im2col", "lrn", "pool", "random_bits", "sgd", "threads",
+           "winograd", "workspace"]

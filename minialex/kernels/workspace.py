@@ -38,6 +38,15 @@ class Workspace:
                 buffer = self._buffers[key] = xp.empty(size, dtype=dtype)
         return buffer[:size].reshape(shape)
 
+    def parts(self, name, shapes, dtype, like):
+        """Several arrays laid one after another in the buffer ``name``, one per shape: the
+        scratch arrays of one computation, in a single buffer that other layers reuse."""
+        sizes = [math.prod(shape) for shape in shapes]
+        flat = self.get(name, (sum(sizes),), dtype, like)
+        ends = numpy.cumsum(sizes)
+        return [flat[end - size:end].reshape(shape)
+                for end, size, shape in zip(ends, sizes, shapes)]
+
 
 def reusable(array, shape, dtype, like):
     """``array`` if it can hold a new (shape, dtype) result on the device of ``like``, else a

@@ -4,6 +4,7 @@ import math
 
 from ..backend import get_array_module, on_input_device
 from ..kernels import conv as kernels
+from ..kernels import winograd
 from ..kernels.workspace import Workspace
 from ..validate import integer, integers
 from ..windows import check_fits, output_size, pair
@@ -41,10 +42,26 @@ class Conv2d(Layer):
     them (a copy, a few percent of the layer's time). They live in ``workspace``: the models
     give all their convolutions on one device the same one, so the network needs the memory
     of its largest columns only, once, reused every step. By default each layer has its own.
+
+    ``algorithm``: ``"direct"`` is the im2col product above, the reference. ``"winograd"``
+    computes the same convolution with fewer multiplies (:mod:`minialex.kernels.winograd`), for
+    stride-1 square kernels: F(2x2, 3x3) for 3x3 (2.25x fewer) and F(3x3, 5x5) for 5x5 (4.6x
+    fewer). ``"auto"`` (the default) takes Winograd where it applies and pays: at least
+    ``WINOGRAD_MIN_CHANNELS`` input maps per group (with fewer, the GEMMs are too thin to
+    repay the transforms: the CIFAR net's conv1 has 3) and at least ``WINOGRAD_MIN_BATCH``
+    images (its tiles keep the batch as their contiguous axis). Both thresholds were measured
+    (``benchmarks/bench_layers.py``; the README's speed section). In float32 the two
+    algorithms differ by a few roundings: about 1e-6 of the largest output for 3x3, 1e-5 for 5x5.
     """
 
+    ALGORITHMS = ("auto", "direct", "winograd")
+    WINOGRAD_TILE = {3: 2, 5: 3}    # kernel side r -> output block m of F(m x m, r x r)
+    WINOGRAD_MIN_CHANNELS = 16
+    WINOGRAD_MIN_BATCH = 16
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, groups=1, *,
-                 weight_std=None, bias_init=0.0, dtype="float32", seed=None, workspace=None):
+                 weight_std=None, bias_init=0.0, dtype="float32", seed=None, workspace=None,
+                 algorithm="auto"):
         super().__init__()
         self.in_channels = integer(in_channels, "in_channels", "Conv2d", minimum=1)
         self.out_channels = integer(out_channels, "out_channels", "Conv2d", minimum=1)
@@ -55,6 +72,14 @@ class Conv2d(Layer):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
+        if algorithm not in self.ALGORITHMS:
+            raise ValueError(f"Conv2d: algorithm must be one of {', '.join(self.ALGORITHMS)}, "
+                             f"got {algorithm!r}")
+        if algorithm == "winograd" and not self._winograd_applies():
+            raise ValueError(f"Conv2d: algorithm='winograd' needs a stride-1 square kernel of side "
+                             f"{', '.join(map(str, self.WINOGRAD_TILE))}; got kernel_size="
+                             f"{self.kernel_size}, stride={self.stride}")
+        self.algorithm = algorithm
         self.workspace = Workspace() if workspace is None else workspace
         kh, kw = self.kernel_size
         init_params(self, (out_channels, in_channels // groups, kh, kw),
@@ -69,6 +94,8 @@ class Conv2d(Layer):
             text += f", padding={self.padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
+        if self.algorithm != "auto":
+            text += f", algorithm={self.algorithm!r}"
         return text
 
     def output_shape(self, x_shape):
@@ -84,19 +111,23 @@ class Conv2d(Layer):
     def forward(self, x):
         self.check_input(x, 4, self.in_channels)
         check_fits(self, x.shape, self.kernel_size, self.padding)
+        self.save_for_backward(x)
+        if self.algorithm_for(x.shape) == "winograd":
+            return self._winograd_forward(x)
         xp = get_array_module(x)
         X, geometry = self._columns(x)                        # X_g: every window as a column
         Y = xp.matmul(self._grouped_weight(), X)              # Y_g = W_g X_g
-        self.save_for_backward(x)
         return kernels.to_images(Y, geometry, self.params["bias"])   # y = Y + b, (N, O, OH, OW)
 
     @on_input_device
     def backward(self, dy):
         (x,) = self.saved()
         self.check_gradient(dy, self.output_shape(x.shape))
+        self.grads["bias"] = dy.sum(axis=(0, 2, 3))                                  # db
+        if self.algorithm_for(x.shape) == "winograd":
+            return self._winograd_backward(x, dy)
         X, geometry = self._columns(x)                        # recomputed (see Memory above)
         dY = kernels.from_images(dy, geometry, self.groups, self.workspace)
-        self.grads["bias"] = dy.sum(axis=(0, 2, 3))                                  # db
         self.grads["weight"] = kernels.weight_gradient(                              # dW_g
             dY, X, self.params["weight"].shape, previous=self.grads.get("weight"))
         return kernels.input_gradient(self._grouped_weight(), dY, X, geometry)       # dx
@@ -104,6 +135,54 @@ class Conv2d(Layer):
     def _grouped_weight(self):
         """W as (G, C_out/G, C_in/G*kh*kw): group g's filters as the rows of W_g."""
         return self.params["weight"].reshape(self.groups, self.out_channels // self.groups, -1)
+
+    # -- Winograd: the same convolution with fewer multiplies (kernels.winograd) -------------
+    def _winograd_applies(self):
+        kh, kw = self.kernel_size
+        return kh == kw and kh in self.WINOGRAD_TILE and self.stride == (1, 1)
+
+    def algorithm_for(self, x_shape):
+        """The algorithm that runs on an input of ``x_shape``: "direct" or "winograd"."""
+        if self.algorithm != "auto":
+            return self.algorithm
+        pays = (x_shape[0] >= self.WINOGRAD_MIN_BATCH
+                and self.in_channels // self.groups >= self.WINOGRAD_MIN_CHANNELS)
+        return "winograd" if self._winograd_applies() and pays else "direct"
+
+    def _winograd(self, x):
+        r = self.kernel_size[0]
+        m = self.WINOGRAD_TILE[r]
+        tiles = winograd.Tiles(x.shape, m, r, self.padding)
+        buf = winograd.buffers(self.workspace, tiles, self.out_channels, x.dtype, like=x)
+        return tiles, winograd.transform_matrices(m, r), buf
+
+    def _winograd_forward(self, x):
+        xp = get_array_module(x)
+        tiles, (AT, G, BT), buf = self._winograd(x)
+        U = winograd.weight_tiles(self.params["weight"], G, self.groups)   # G W G^T
+        V = winograd.input_tiles(x, tiles, BT, buf)                        # B^T D B
+        M = buf["M"].reshape(U.shape[:3] + (tiles.count,))
+        xp.matmul(U, V.reshape(U.shape[:2] + (-1, tiles.count)), out=M)   # M = U V, per xi
+        return winograd.output_images(M.reshape(len(M), -1, tiles.count), tiles, AT,
+                                      self.params["bias"], buf)             # A^T M A + b
+
+    def _winograd_backward(self, x, dy):
+        xp = get_array_module(x)
+        tiles, (AT, G, BT), buf = self._winograd(x)
+        U = winograd.weight_tiles(self.params["weight"], G, self.groups)
+        dM = winograd.output_gradient_tiles(dy, tiles, AT, buf)              # A dY A^T
+        dM = dM.reshape(U.shape[:3] + (tiles.count,))
+        V = winograd.input_tiles(x, tiles, BT, buf)                          # recomputed
+        V = V.reshape(U.shape[:2] + (-1, tiles.count))
+        dU = xp.empty(U.shape, dtype=U.dtype)
+        for xi in range(U.shape[0]):            # 2-D GEMMs: a transposed batch would be copied
+            for g in range(self.groups):
+                xp.matmul(dM[xi, g], V[xi, g].T, out=dU[xi, g])              # dU = dM V^T
+        self.grads["weight"] = winograd.weight_gradient(                    # G^T dU G
+            dU, G, self.params["weight"].shape)
+        dV = xp.matmul(U.transpose(0, 1, 3, 2), dM, out=V)                  # dV = U^T dM
+        return winograd.input_gradient(dV.reshape(len(dV), -1, tiles.count), tiles, BT,
+                                       buf)                                  # B dV B^T
 
     def _columns(self, x):
         return kernels.columns(x, self.kernel_size, self.stride, self.padding, self.groups,

@@ -2,6 +2,7 @@
 
 from ..backend import on_input_device
 from ..kernels import pool as kernels
+from ..kernels.workspace import Workspace
 from ..validate import integers
 from ..windows import check_fits, output_size, pair
 from .base import Layer
@@ -20,11 +21,13 @@ class MaxPool2d(Layer):
     row first, then left to right), as in PyTorch.
 
     The plain version is ``minialex.naive.max_pool2d`` / ``max_pool2d_backward``, one window at
-    a time; :mod:`minialex.kernels.pool` computes the same as two 1-D passes.
+    a time; :mod:`minialex.kernels.pool` computes the same as two 1-D passes. Their scratch
+    arrays live in ``workspace``, the one the model's convolutions share (see ``Conv2d``).
     """
 
-    def __init__(self, kernel_size=3, stride=2, padding=0):
+    def __init__(self, kernel_size=3, stride=2, padding=0, *, workspace=None):
         super().__init__()
+        self.workspace = Workspace() if workspace is None else workspace
         self.kernel_size = integers(pair(kernel_size), "kernel_size", "MaxPool2d", minimum=1)
         self.stride = integers(pair(stride), "stride", "MaxPool2d", minimum=1)
         self.padding = integers(pair(padding), "padding", "MaxPool2d", minimum=0)
@@ -48,7 +51,8 @@ class MaxPool2d(Layer):
     def forward(self, x):
         self.check_input(x, 4)
         check_fits(self, x.shape, self.kernel_size, self.padding)
-        y, winners = kernels.max_pool(x, self.kernel_size, self.stride, self.padding)
+        y, winners = kernels.max_pool(x, self.kernel_size, self.stride, self.padding,
+                                      self.workspace)
         self.save_for_backward(winners)
         return y
 
@@ -56,4 +60,4 @@ class MaxPool2d(Layer):
     def backward(self, dy):
         (winners,) = self.saved()
         self.check_gradient(dy, self.output_shape(winners.x_shape))
-        return kernels.max_pool_backward(dy, winners)      # dy to each window's winner
+        return kernels.max_pool_backward(dy, winners, self.workspace)   # dy to each winner

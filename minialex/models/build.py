@@ -26,7 +26,7 @@ import numpy
 
 from ..backend import Device
 from ..kernels.workspace import Workspace
-from ..layers import BatchNorm2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm
+from ..layers import BatchNorm2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm, MaxPool2d
 from ..parallel import Crossing, TwoTowers
 from ..sequential import Sequential
 from .choices import check, init_kwargs
@@ -37,14 +37,14 @@ __all__ = ["Spec", "build", "make_layer", "split_row", "split_into_towers"]
 
 def make_layer(spec, init, dtype, rng, workspace, dropout_seed, **overrides):
     """Instantiate one row, named after it; ``overrides`` replace some of its arguments (the
-    towers use this). Convolutions get ``workspace``: one per device, shared, so the network
+    towers use this). Convolutions and max-pools get ``workspace``: one per device, shared, so the network
     holds only its largest im2col columns, once. ``init=None`` makes zero weights without
     drawing any (the towers' layers, which are then given their slices)."""
     kwargs = {**spec.kwargs, **overrides}
     if spec.cls in (Conv2d, Linear):
         start = {"weight_std": 0.0} if init is None else init_kwargs(spec, init)
         kwargs.update(start, dtype=dtype, seed=rng)
-    if spec.cls is Conv2d:
+    if spec.cls in (Conv2d, MaxPool2d):
         kwargs["workspace"] = workspace
     elif spec.cls is BatchNorm2d:
         kwargs["dtype"] = dtype

@@ -193,3 +193,42 @@ def test_seed_makes_init_reproducible():
     numpy.testing.assert_array_equal(a.params["weight"], b.params["weight"])
     c = Conv2d(3, 4, 3, seed=6)
     assert not numpy.array_equal(a.params["weight"], c.params["weight"])
+
+
+# -- the algorithm: direct (im2col) or Winograd -------------------------------------------------------
+def test_auto_takes_winograd_only_where_it_applies_and_pays():
+    wide = Conv2d(64, 64, 3, padding=1)
+    assert wide.algorithm == "auto"
+    assert wide.algorithm_for((Conv2d.WINOGRAD_MIN_BATCH, 64, 13, 13)) == "winograd"
+    assert wide.algorithm_for((Conv2d.WINOGRAD_MIN_BATCH - 1, 64, 13, 13)) == "direct"
+    assert Conv2d(64, 64, 5, padding=2).algorithm_for((32, 64, 27, 27)) == "winograd"
+    assert Conv2d(3, 64, 5, padding=2).algorithm_for((128, 3, 32, 32)) == "direct"  # thin
+    assert Conv2d(64, 64, 3, stride=2).algorithm_for((32, 64, 13, 13)) == "direct"
+    assert Conv2d(64, 64, 11).algorithm_for((32, 64, 13, 13)) == "direct"
+    assert Conv2d(64, 64, (3, 5)).algorithm_for((32, 64, 13, 13)) == "direct"
+    forced = Conv2d(3, 4, 3, algorithm="winograd")
+    assert forced.algorithm_for((1, 3, 5, 5)) == "winograd"
+    assert "algorithm='winograd'" in repr(forced)
+
+
+def test_a_bad_algorithm_is_a_clear_error():
+    with pytest.raises(ValueError, match="Conv2d: algorithm must be one of auto, direct, winograd"):
+        Conv2d(3, 4, 3, algorithm="fft")
+    with pytest.raises(ValueError, match="Conv2d: algorithm='winograd' needs a stride-1"):
+        Conv2d(3, 96, 11, stride=4, algorithm="winograd")
+
+
+@pytest.mark.parametrize("kernel, padding", [(3, 1), (5, 2)])
+def test_direct_and_winograd_agree_in_a_training_step_at_alexnet_widths(kernel, padding, rng):
+    # The shapes that "auto" sends to Winograd (batch and channels past the thresholds):
+    # float32 results of the two algorithms, forward and backward, within float32 noise.
+    x = rng.standard_normal((16, 32, 9, 9)).astype(numpy.float32)
+    layers = {a: Conv2d(32, 48, kernel, padding=padding, groups=2, seed=4, algorithm=a)
+              for a in ("direct", "auto")}
+    assert layers["auto"].algorithm_for(x.shape) == "winograd"
+    ys = {a: layer.forward(x) for a, layer in layers.items()}
+    dy = rng.standard_normal(ys["direct"].shape).astype(numpy.float32)
+    dxs = {a: layer.backward(dy) for a, layer in layers.items()}
+    for got, want in ((ys["auto"], ys["direct"]), (dxs["auto"], dxs["direct"]),
+                      (layers["auto"].grads["weight"], layers["direct"].grads["weight"])):
+        numpy.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * numpy.abs(want).max())

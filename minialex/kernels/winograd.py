@@ -21,19 +21,23 @@ so a 3x3 convolution with F(2x2, 3x3) does 16 multiplies for every 4 outputs ins
 
 The matrices, and the same algorithm one tile at a time, are in :mod:`minialex.naive.winograd`.
 
-Speed: every transform is a sum of a few whole-array slices (the matrices are sparse, mostly
-+-1), rows first and then columns. The tiles keep the batch as their last, contiguous axis
-(cuda-convnet's CHWN layout), so each slice is made of long runs rather than rows of a few
-numbers, and the channels are shared out between the cores.
+Speed: each transform is one small matrix applied to every tile at once, so it is one GEMM
+over all the tiles of the batch: ``B^T D B`` for every tile ``D`` is ``kron(B^T, B^T)``
+(a*a x a*a) times the tiles stacked as columns (a*a x C*P). Such a product runs at the speed
+of memory, in one pass, where the same sums as whole-array additions (the transforms' entries
+are mostly +-1) took one pass per entry. Before it, the tiles are gathered from the padded
+input (a*a strided copies); after the output transform, the m x m blocks are scattered into
+y. The tiles keep the batch as their last, contiguous axis (cuda-convnet's CHWN layout), so
+those copies move runs of N numbers, and the channels are shared out between the cores.
 
 Shapes, with tiles ``th x tw`` per image (``th = ceil(OH / m)``), ``P = th * tw * N``::
 
     planes  (C, Hp, Wp, N)   the padded input, Hp = m*th + r - 1
-    V       (a, a, C, th, tw, N)       U  (a, a, O, C/G)       M  (a, a, O, th, tw, N)
+    D, V    (a, a, C, th, tw, N)     U  (a*a, G, O/G, C/G)     M  (a, a, O, th, tw, N)
 
-Float32 error: the transforms add and subtract numbers of different sizes; F(2x2, 3x3)'s are
-+-1 and 1/2, so its result stays within a few float32 roundings of the direct product (the
-tests measure it against float64).
+Float32 error: the transforms add and subtract numbers of different sizes, so Winograd loses a
+little more than the direct product: measured against float64 in the tests and the README
+(about 1e-6 of the largest output for F(2x2, 3x3), 1e-5 for F(3x3, 5x5)).
 """
 
 import numpy
@@ -41,6 +45,7 @@ import numpy
 from ..backend import get_array_module
 from ..naive.winograd import transform_matrices  # noqa: F401  (the kernel's matrices)
 from .threads import split_over_cores
+
 
 class Tiles:
     """The tile grid of one stride-1 convolution, computed once from the input shape."""
@@ -54,15 +59,12 @@ class Tiles:
         self.hp, self.wp = m * self.th + r - 1, m * self.tw + r - 1   # >= the padded input
         self.count = self.th * self.tw * self.n                       # P, the GEMM's columns
 
-    def rows(self, i):
-        """The rows of the padded input that are row ``i`` of every tile row."""
-        return slice(i, i + self.m * self.th, self.m)
-
-    def cols(self, j):
-        return slice(j, j + self.m * self.tw, self.m)
+    def tile(self, i, j):
+        """Element (i, j) of every tile: its rows and columns of the padded input."""
+        return (slice(i, i + self.m * self.th, self.m), slice(j, j + self.m * self.tw, self.m))
 
     def output_block(self, a, b):
-        """Output pixels ``(m*ty + a, m*tx + b)``: their slices of y, and the tiles that have them."""
+        """Output pixels ``(m*ty + a, m*tx + b)``: their slices of y, and how many there are."""
         rows, cols = slice(a, self.oh, self.m), slice(b, self.ow, self.m)
         return rows, cols, len(range(a, self.oh, self.m)), len(range(b, self.ow, self.m))
 
@@ -72,28 +74,36 @@ def buffers(workspace, t, outputs, dtype, like):
     convolutions of the model use too ("columns" and "dy"), so Winograd adds no memory where
     those are larger. Returns a dict of views::
 
-        V       (a, a, C, th, tw, N)    the input tiles, then their gradient dV
+        V       (a, a, C, th, tw, N)    the transformed tiles, then their gradient dV
         M       (a, a, O, th, tw, N)    U V, then the output gradient dM
-        planes  (C, Hp, Wp, N)  rows (a, C, th, Wp, N)     the input transform's scratch
-        half    (a, m, O, th, tw, N)  out (m, m, O, th, tw, N)   the output transform's
+        planes  (C, Hp, Wp, N)          the padded input, then its gradient
+        D       (a, a, C, th, tw, N)    the tiles, then their gradient
+        half    (a, m, O, th, tw, N)    the output transform, half done (columns only)
+        out     (m, m, O, th, tw, N)    the output blocks, then their gradient
 
-    The two scratch sets share memory: they are never needed at the same time.
+    ``half`` and ``out`` share memory with ``planes`` and ``D``: never needed at once.
     """
     grid = (t.th, t.tw, t.n)
+    planes_size, tiles_size = t.c * t.hp * t.wp * t.n, t.a * t.a * t.c * t.count
+    half_size, out_size = t.a * t.m * outputs * t.count, t.m * t.m * outputs * t.count
     V, scratch = workspace.parts("columns", [
-        (t.a, t.a, t.c) + grid,
-        (max(t.c * t.hp * t.wp * t.n + t.a * t.c * t.th * t.wp * t.n,
-             (t.a * t.m + t.m * t.m) * outputs * t.count),)], dtype, like)
-    planes_size = t.c * t.hp * t.wp * t.n
-    half_size = t.a * t.m * outputs * t.count
+        (t.a, t.a, t.c) + grid, (max(planes_size + tiles_size, half_size + out_size),)],
+        dtype, like)
     return dict(
         V=V, M=workspace.get("dy", (t.a, t.a, outputs) + grid, dtype, like),
         planes=scratch[:planes_size].reshape(t.c, t.hp, t.wp, t.n),
-        rows=scratch[planes_size:planes_size + t.a * t.c * t.th * t.wp * t.n].reshape(
-            t.a, t.c, t.th, t.wp, t.n),
+        D=scratch[planes_size:planes_size + tiles_size].reshape((t.a, t.a, t.c) + grid),
         half=scratch[:half_size].reshape((t.a, t.m, outputs) + grid),
-        out=scratch[half_size:half_size + t.m * t.m * outputs * t.count].reshape(
-            (t.m, t.m, outputs) + grid))
+        out=scratch[half_size:half_size + out_size].reshape((t.m, t.m, outputs) + grid))
+
+
+def transform(matrix, tiles, out):
+    """``out[k, s] = sum_ij matrix[k, i] * matrix[s, j] * tiles[i, j]`` for every tile at once:
+    one GEMM with ``kron(matrix, matrix)``. ``tiles`` (b, b, ...) -> ``out`` (k, k, ...)."""
+    xp = get_array_module(tiles)
+    kron = xp.asarray(numpy.kron(matrix, matrix), dtype=tiles.dtype)
+    xp.matmul(kron, tiles.reshape(kron.shape[1], -1), out=out.reshape(kron.shape[0], -1))
+    return out
 
 
 def combine(matrix, terms, out):
@@ -129,24 +139,6 @@ def accumulate(out, entries):
             out += c * t
 
 
-def add_back(matrix, terms, out, windows, m, tail):
-    """The adjoint of reading the overlapping slices ``windows`` of ``out`` and combining them
-    with ``matrix``: ``out[windows[i]] += sum_k matrix[k, i] * terms[k]`` for every i.
-
-    The first ``m`` windows are disjoint and cover all of ``out`` but ``out[tail]``: they are
-    written rather than added to, so only the tail needs zeroing first.
-    """
-    out[tail] = 0
-    for i, window in enumerate(windows):
-        entries = [(float(c), term) for c, term in zip(matrix[:, i], terms) if c != 0]
-        if i >= m:
-            accumulate(out[window], entries)
-        elif entries:
-            write_sum(out[window], entries)
-        else:
-            out[window] = 0
-
-
 def weight_tiles(weight, G, groups):
     """W (O, C/G, r, r) -> U = G W G^T as (a*a, G, O/G, C/G): one small GEMM."""
     xp = get_array_module(weight)
@@ -163,25 +155,25 @@ def weight_gradient(du, G, weight_shape):
 
 
 def input_tiles(x, t, BT, buf):
-    """x (N, C, H, W) -> V = B^T D B for every tile D, (a*a, C, P): rows, then columns."""
+    """x (N, C, H, W) -> V = B^T D B for every tile D, (a*a, C, P)."""
     xp = get_array_module(x)
-    planes, rows, V = buf["planes"], buf["rows"], buf["V"]
+    planes, D = buf["planes"], buf["D"]
     inside_h, inside_w = slice(t.ph, t.ph + t.h), slice(t.pw, t.pw + t.w)
     x_chwn = x.transpose(1, 2, 3, 0)
 
-    def transform_channels(lo, hi):
+    def gather_channels(lo, hi):
         p = planes[lo:hi]
         p[:, :t.ph] = 0                      # the zero padding (the buffer is shared: refill)
         p[:, t.ph + t.h:] = 0
         p[:, inside_h, :t.pw] = 0
         p[:, inside_h, t.pw + t.w:] = 0
         p[:, inside_h, inside_w] = x_chwn[lo:hi]
-        combine(BT, [p[:, t.rows(i)] for i in range(t.a)], rows[:, lo:hi])
-        for k in range(t.a):
-            combine(BT, [rows[k, lo:hi, :, t.cols(j)] for j in range(t.a)], V[k, :, lo:hi])
+        for i in range(t.a):
+            for j in range(t.a):
+                D[i, j, lo:hi] = p[(slice(None),) + t.tile(i, j)]
 
-    split_over_cores(transform_channels, t.c, xp)
-    return V.reshape(t.a * t.a, t.c, t.count)
+    split_over_cores(gather_channels, t.c, xp)
+    return transform(BT, D, buf["V"]).reshape(t.a * t.a, t.c, t.count)
 
 
 def output_images(M, t, AT, bias, buf):
@@ -237,22 +229,26 @@ def input_gradient(dV, t, BT, buf):
     """dV (a*a, C, P) -> dx (N, C, H, W): dD = B dV B^T, each tile summed back onto the image
     where it came from (tiles overlap by r - 1 rows and columns). The adjoint of input_tiles."""
     xp = get_array_module(dV)
-    dV = dV.reshape(t.a, t.a, t.c, t.th, t.tw, t.n)
-    drows, dplanes = buf["rows"], buf["planes"]
+    dD = transform(BT.T, dV.reshape(buf["D"].shape), buf["D"])
+    dplanes = buf["planes"]
     dx = xp.empty((t.n, t.c, t.h, t.w), dtype=dV.dtype)
     dx_chwn = dx.transpose(1, 2, 3, 0)
-
     every = slice(None)
-    columns = [(every, every, t.cols(j)) for j in range(t.a)]
-    rows = [(every, t.rows(i)) for i in range(t.a)]
 
-    def transform_channels(lo, hi):
-        for k in range(t.a):                                  # dV B^T, tile columns summed
-            add_back(BT, [dV[k, s, lo:hi] for s in range(t.a)], drows[k, lo:hi], columns,
-                     t.m, (every, every, slice(t.m * t.tw, None)))
-        add_back(BT, [drows[k, lo:hi] for k in range(t.a)], dplanes[lo:hi], rows,   # B (..)
-                 t.m, (every, slice(t.m * t.th, None)))
-        dx_chwn[lo:hi] = dplanes[lo:hi, t.ph:t.ph + t.h, t.pw:t.pw + t.w]
+    def scatter_channels(lo, hi):
+        p = dplanes[lo:hi]
+        # The first m x m tile elements of all tiles cover the planes up to (m*th, m*tw)
+        # exactly once: write those, zero the rest, then add the overlapping ones.
+        p[:, t.m * t.th:] = 0
+        p[:, :, t.m * t.tw:] = 0
+        for i in range(t.a):
+            for j in range(t.a):
+                window = p[(every,) + t.tile(i, j)]
+                if i < t.m and j < t.m:
+                    window[...] = dD[i, j, lo:hi]
+                else:
+                    window += dD[i, j, lo:hi]
+        dx_chwn[lo:hi] = p[:, t.ph:t.ph + t.h, t.pw:t.pw + t.w]
 
-    split_over_cores(transform_channels, t.c, xp)
+    split_over_cores(scatter_channels, t.c, xp)
     return dx

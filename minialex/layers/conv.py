@@ -45,19 +45,20 @@ class Conv2d(Layer):
 
     ``algorithm``: ``"direct"`` is the im2col product above, the reference. ``"winograd"``
     computes the same convolution with fewer multiplies (:mod:`minialex.kernels.winograd`), for
-    stride-1 square kernels: F(2x2, 3x3) for 3x3 (2.25x fewer) and F(3x3, 5x5) for 5x5 (4.6x
+    stride-1 square kernels: F(4x4, 3x3) for 3x3 (4x fewer) and F(3x3, 5x5) for 5x5 (4.6x
     fewer). ``"auto"`` (the default) takes Winograd where it applies and pays: at least
-    ``WINOGRAD_MIN_CHANNELS`` input maps per group (with fewer, the GEMMs are too thin to
-    repay the transforms: the CIFAR net's conv1 has 3) and at least ``WINOGRAD_MIN_BATCH``
-    images (its tiles keep the batch as their contiguous axis). Both thresholds were measured
-    (``benchmarks/bench_layers.py``; the README's speed section). In float32 the two
-    algorithms differ by a few roundings: about 1e-6 of the largest output for 3x3, 1e-5 for 5x5.
+    ``WINOGRAD_MIN_CHANNELS`` input maps per group (with fewer, the GEMMs are too thin to repay
+    the transforms: the CIFAR net's conv1 has 3) and at least ``WINOGRAD_MIN_TILES`` tiles in
+    the batch (a small batch of small maps is over before the transforms pay). Both thresholds
+    were measured on this project's machine (the README's speed section). In float32 Winograd
+    loses a little more than the direct product to rounding: about 1e-5 of the largest output,
+    against 4e-7 (measured in ``tests/kernels/test_winograd.py``).
     """
 
     ALGORITHMS = ("auto", "direct", "winograd")
-    WINOGRAD_TILE = {3: 2, 5: 3}    # kernel side r -> output block m of F(m x m, r x r)
-    WINOGRAD_MIN_CHANNELS = 16
-    WINOGRAD_MIN_BATCH = 16
+    WINOGRAD_TILE = {3: 4, 5: 3}    # kernel side r -> output block m of F(m x m, r x r)
+    WINOGRAD_MIN_CHANNELS = 32
+    WINOGRAD_MIN_TILES = 128
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, groups=1, *,
                  weight_std=None, bias_init=0.0, dtype="float32", seed=None, workspace=None,
@@ -145,9 +146,12 @@ class Conv2d(Layer):
         """The algorithm that runs on an input of ``x_shape``: "direct" or "winograd"."""
         if self.algorithm != "auto":
             return self.algorithm
-        pays = (x_shape[0] >= self.WINOGRAD_MIN_BATCH
-                and self.in_channels // self.groups >= self.WINOGRAD_MIN_CHANNELS)
-        return "winograd" if self._winograd_applies() and pays else "direct"
+        if not self._winograd_applies() or (
+                self.in_channels // self.groups < self.WINOGRAD_MIN_CHANNELS):
+            return "direct"
+        r = self.kernel_size[0]
+        tiles = winograd.Tiles(x_shape, self.WINOGRAD_TILE[r], r, self.padding)
+        return "winograd" if tiles.count >= self.WINOGRAD_MIN_TILES else "direct"
 
     def _winograd(self, x):
         r = self.kernel_size[0]

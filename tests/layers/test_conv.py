@@ -199,10 +199,14 @@ def test_seed_makes_init_reproducible():
 def test_auto_takes_winograd_only_where_it_applies_and_pays():
     wide = Conv2d(64, 64, 3, padding=1)
     assert wide.algorithm == "auto"
-    assert wide.algorithm_for((Conv2d.WINOGRAD_MIN_BATCH, 64, 13, 13)) == "winograd"
-    assert wide.algorithm_for((Conv2d.WINOGRAD_MIN_BATCH - 1, 64, 13, 13)) == "direct"
+    # F(4x4, 3x3) on 13x13 maps: 4 x 4 tiles per image
+    per_image = 16
+    enough = -(-Conv2d.WINOGRAD_MIN_TILES // per_image)
+    assert wide.algorithm_for((enough, 64, 13, 13)) == "winograd"
+    assert wide.algorithm_for((enough - 1, 64, 13, 13)) == "direct"
     assert Conv2d(64, 64, 5, padding=2).algorithm_for((32, 64, 27, 27)) == "winograd"
     assert Conv2d(3, 64, 5, padding=2).algorithm_for((128, 3, 32, 32)) == "direct"  # thin
+    assert Conv2d(64, 64, 3, padding=1, groups=4).algorithm_for((32, 64, 13, 13)) == "direct"
     assert Conv2d(64, 64, 3, stride=2).algorithm_for((32, 64, 13, 13)) == "direct"
     assert Conv2d(64, 64, 11).algorithm_for((32, 64, 13, 13)) == "direct"
     assert Conv2d(64, 64, (3, 5)).algorithm_for((32, 64, 13, 13)) == "direct"
@@ -222,8 +226,8 @@ def test_a_bad_algorithm_is_a_clear_error():
 def test_direct_and_winograd_agree_in_a_training_step_at_alexnet_widths(kernel, padding, rng):
     # The shapes that "auto" sends to Winograd (batch and channels past the thresholds):
     # float32 results of the two algorithms, forward and backward, within float32 noise.
-    x = rng.standard_normal((16, 32, 9, 9)).astype(numpy.float32)
-    layers = {a: Conv2d(32, 48, kernel, padding=padding, groups=2, seed=4, algorithm=a)
+    x = rng.standard_normal((32, 64, 9, 9)).astype(numpy.float32)
+    layers = {a: Conv2d(64, 48, kernel, padding=padding, groups=2, seed=4, algorithm=a)
               for a in ("direct", "auto")}
     assert layers["auto"].algorithm_for(x.shape) == "winograd"
     ys = {a: layer.forward(x) for a, layer in layers.items()}

@@ -9,8 +9,10 @@ Why it is fast:
 
 * the window sum is ``size`` shifted adds along the channel axis (2*(size//2) slices of the
   whole array), not a loop over channels;
-* each image's work is done start to finish while it is in cache, images shared out between
-  the cores (:mod:`minialex.kernels.threads`), and every intermediate written in place;
+* the images are shared out between the cores (:mod:`minialex.kernels.threads`), and each
+  core works through its share a few images at a time (``BLOCK_BYTES`` of them), start to
+  finish, so that the dozen passes find them in its cache; every intermediate is written in
+  place or is one block long;
 * the paper's beta = 0.75 is computed as two square roots, ``S**-0.75 = 1 / (sqrt(S) *
   sqrt(sqrt(S)))``: several times faster than a general power, and exact to rounding;
 * ``S`` and ``S**-beta`` live in the layer's :class:`Workspace` (kept for backward, reused
@@ -20,8 +22,16 @@ Shapes: ``a``, ``y``, ``S`` are (N, G, C/G, H, W), the G groups (towers) side by
 window never crosses from one group's channels into the other's.
 """
 
+import math
+
 from ..backend import get_array_module
 from .threads import split_over_cores
+
+BLOCK_BYTES = 1 << 20
+
+
+def _images_per_block(a):
+    return max(1, BLOCK_BYTES // (math.prod(a.shape[1:]) * a.itemsize))
 
 
 def normalise(a, before, after, alpha, k, beta, workspace):
@@ -39,7 +49,7 @@ def normalise(a, before, after, alpha, k, beta, workspace):
         p = power(xp, s, -beta, out=scale_pow[lo:hi])            # S ** -beta
         xp.multiply(a[lo:hi], p, out=y[lo:hi])                   # y = a * S ** -beta
 
-    split_over_cores(images, a.shape[0], xp)
+    split_over_cores(images, a.shape[0], xp, block=_images_per_block(a))
     return y, scale, scale_pow
 
 
@@ -59,7 +69,7 @@ def normalise_backward(dy, a, y, scale, scale_pow, before, after, alpha, beta):
         t *= coefficient
         t += dy[lo:hi] * scale_pow[lo:hi]
 
-    split_over_cores(images, a.shape[0], xp)
+    split_over_cores(images, a.shape[0], xp, block=_images_per_block(a))
     return dx
 
 

@@ -8,19 +8,10 @@ runs all the passes on one block before the next: the update then reads and writ
 array once from memory instead of once per pass, and its one temporary is a block long.
 """
 
-import numpy
-
 from ..backend import get_array_module
 from .threads import split_over_cores
 
 BLOCK = 131072    # 512 KiB of each float32 array: measured best of 8 Ki to 512 Ki numbers
-
-
-def _blocks(lo, hi, xp):
-    """``[lo, hi)`` as consecutive (start, stop) blocks: of ``BLOCK`` numbers on NumPy, one
-    block on a GPU (whose kernels want the whole array)."""
-    size = BLOCK if xp is numpy else max(hi - lo, 1)
-    return [(start, min(start + size, hi)) for start in range(lo, hi, size)]
 
 
 def paper_update(w, v, grad, lr, momentum, weight_decay):
@@ -29,16 +20,15 @@ def paper_update(w, v, grad, lr, momentum, weight_decay):
     w_flat, v_flat, g_flat = w.reshape(-1), v.reshape(-1), grad.reshape(-1)
 
     def update(lo, hi):
-        for start, stop in _blocks(lo, hi, xp):
-            step = xp.multiply(w_flat[start:stop], weight_decay)
-            step += g_flat[start:stop]
-            step *= lr                               # lr * (grad + weight_decay * w)
-            v_part = v_flat[start:stop]
-            v_part *= momentum
-            v_part -= step
-            w_flat[start:stop] += v_part
+        step = xp.multiply(w_flat[lo:hi], weight_decay)
+        step += g_flat[lo:hi]
+        step *= lr                                   # lr * (grad + weight_decay * w)
+        v_part = v_flat[lo:hi]
+        v_part *= momentum
+        v_part -= step
+        w_flat[lo:hi] += v_part
 
-    split_over_cores(update, w_flat.size, xp)
+    split_over_cores(update, w_flat.size, xp, block=BLOCK)
 
 
 def pytorch_update(w, v, grad, lr, momentum, weight_decay):
@@ -48,13 +38,12 @@ def pytorch_update(w, v, grad, lr, momentum, weight_decay):
     w_flat, v_flat, g_flat = w.reshape(-1), v.reshape(-1), grad.reshape(-1)
 
     def update(lo, hi):
-        for start, stop in _blocks(lo, hi, xp):
-            v_part = v_flat[start:stop]
-            v_part *= momentum
-            v_part += g_flat[start:stop]
-            step = xp.multiply(w_flat[start:stop], weight_decay)
-            v_part += step                           # v = momentum*v + grad + weight_decay*w
-            xp.multiply(v_part, lr, out=step)
-            w_flat[start:stop] -= step               # w = w - lr*v
+        v_part = v_flat[lo:hi]
+        v_part *= momentum
+        v_part += g_flat[lo:hi]
+        step = xp.multiply(w_flat[lo:hi], weight_decay)
+        v_part += step                               # v = momentum*v + grad + weight_decay*w
+        xp.multiply(v_part, lr, out=step)
+        w_flat[lo:hi] -= step                        # w = w - lr*v
 
-    split_over_cores(update, w_flat.size, xp)
+    split_over_cores(update, w_flat.size, xp, block=BLOCK)

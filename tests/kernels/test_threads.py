@@ -20,6 +20,22 @@ def test_slices_cover_the_range_once(monkeypatch):
     assert seen[:2].tolist() == [2, 2]
 
 
+@pytest.mark.parametrize("threads, n, block", [("2", 10, 3), ("3", 7, 1), ("2", 5, 8)])
+def test_blocks_cover_the_range_once_each_at_most_block_long(monkeypatch, threads, n, block):
+    monkeypatch.setenv("MINIALEX_NUM_THREADS", threads)
+    calls = []
+    split_over_cores(lambda lo, hi: calls.append((lo, hi)), n, block=block)
+    assert all(0 < hi - lo <= block for lo, hi in calls)
+    assert sorted(i for lo, hi in calls for i in range(lo, hi)) == list(range(n))
+
+
+def test_another_array_module_gets_one_call_whatever_the_block(monkeypatch):
+    monkeypatch.setenv("MINIALEX_NUM_THREADS", "2")
+    calls = []
+    split_over_cores(lambda lo, hi: calls.append((lo, hi)), 10, xp=object(), block=3)
+    assert calls == [(0, 10)]
+
+
 def test_errors_reach_the_caller(monkeypatch):
     monkeypatch.setenv("MINIALEX_NUM_THREADS", "2")
 

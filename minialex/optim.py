@@ -65,12 +65,12 @@ class SGD:
             w, grad = layer.params[name], layer.grads.get(name)
             if grad is None:
                 raise RuntimeError(f"SGD: no gradient for {key}: call model.backward first")
-            v = self.velocity.get((key, index))
-            if v is None:
-                with device_of(w):
+            with device_of(w):      # the velocity and the update's temporaries beside w
+                v = self.velocity.get((key, index))
+                if v is None:
                     v = self.velocity[(key, index)] = get_array_module(w).zeros_like(w)
-            FORMS[self.form](w, v, grad, w.dtype.type(self.lr), w.dtype.type(self.momentum),
-                             w.dtype.type(self.weight_decay))
+                FORMS[self.form](w, v, grad, w.dtype.type(self.lr),
+                                 w.dtype.type(self.momentum), w.dtype.type(self.weight_decay))
 
     def state_dict(self):
         """``{"lr": ..., "momentum": ..., "weight_decay": ..., "form": ...,

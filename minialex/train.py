@@ -30,12 +30,15 @@ import numpy
 from tqdm import tqdm
 
 from . import runs
-from .backend import asnumpy
+from .backend import asnumpy, device_of, get_array_module
 from .files import atomic_write, read_npz
 from .layers import SoftmaxCrossEntropy
 
 HISTORY_FIELDS = ["epoch", "lr", "train_loss", "train_top1", "val_loss", "val_top1", "val_top5",
                   "seconds", "images_per_second"]
+
+
+READ_EVERY = 20    # on a GPU: batches between reads of the running loss and error
 
 
 class TrainingDiverged(RuntimeError):
@@ -48,6 +51,14 @@ def topk_errors(logits, labels, ks=(1, 5)):
     order = numpy.argsort(-logits, axis=1, kind="stable")
     hits = order == labels[:, None]
     return [float(1.0 - hits[:, :min(k, logits.shape[1])].any(axis=1).mean()) for k in ks]
+
+
+def top1_wrong(logits, labels):
+    """How many rows' largest logit (the first, on ties) is not their label, counted on the
+    logits' device (a 0-d array there: reading it is left to the caller)."""
+    xp = get_array_module(logits)
+    with device_of(logits):
+        return (xp.argmax(logits, axis=1) != xp.asarray(labels)).sum()
 
 
 def evaluate(model, batches, ten_crop=False):
@@ -112,28 +123,43 @@ class Trainer:
         self.model.train()
         self.train_loader.set_epoch(self.epoch)
         bar = _progress(len(self.train_loader), f"epoch {self.epoch + 1}", self.progress)
-        loss_sum, wrong, seen, start = 0.0, 0.0, 0, time.perf_counter()
+        loss_sum, wrong, seen, shown, start = 0.0, 0, 0, 0, time.perf_counter()
+        read_every = None
         try:
             for batch, (x, y) in enumerate(self.train_loader):
                 self.model.set_step(self.epoch * len(self.train_loader) + batch)
                 logits = self.model.forward(x)
-                loss = float(self.loss.forward(logits, y))
-                if not math.isfinite(loss):
-                    raise TrainingDiverged(
-                        f"the loss became {loss} in epoch {self.epoch + 1}, batch {batch + 1}; "
-                        f"training stopped. {self._what_is_kept()} Try a lower --lr.")
+                loss = self.loss.forward(logits, y)
+                if read_every is None:
+                    # Reading a number back from a GPU waits for all its queued work: there,
+                    # the running loss and error stay on the device and are read every
+                    # READ_EVERY batches. On the CPU reading is free: every batch.
+                    read_every = 1 if get_array_module(logits) is numpy else READ_EVERY
+                if read_every == 1 and not math.isfinite(float(loss)):
+                    self._diverged(float(loss), batch)     # before this batch's update
                 self.model.backward(self.loss.backward())
                 self.optimizer.step()
                 n = len(y)
                 loss_sum, seen = loss_sum + loss * n, seen + n
-                wrong += topk_errors(logits, y, ks=(1,))[0] * n
-                rate = seen / (time.perf_counter() - start)
-                bar.update(1, loss=loss_sum / seen, err=wrong / seen, img_s=rate)
+                wrong = wrong + top1_wrong(logits, y)
+                if (batch + 1) % read_every == 0 or batch + 1 == len(self.train_loader):
+                    mean_loss = float(loss_sum) / seen
+                    if not math.isfinite(mean_loss):
+                        self._diverged(mean_loss, batch)
+                    rate = seen / (time.perf_counter() - start)
+                    bar.update(batch + 1 - shown, loss=mean_loss, err=int(wrong) / seen,
+                               img_s=rate)
+                    shown = batch + 1
         finally:
             bar.close()
         seconds = time.perf_counter() - start
-        return {"train_loss": loss_sum / seen, "train_top1": wrong / seen, "seconds": seconds,
-                "images_per_second": seen / seconds}
+        return {"train_loss": float(loss_sum) / seen, "train_top1": int(wrong) / seen,
+                "seconds": seconds, "images_per_second": seen / seconds}
+
+    def _diverged(self, loss, batch):
+        raise TrainingDiverged(
+            f"the loss became {loss} in epoch {self.epoch + 1}, by batch {batch + 1}; "
+            f"training stopped. {self._what_is_kept()} Try a lower --lr.")
 
     def fit(self, epochs):
         """Train until ``epochs`` epochs are complete (counting those of a resumed run).

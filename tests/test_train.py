@@ -10,7 +10,8 @@ import minialex as mx
 from minialex import data
 from minialex.layers import Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU
 from minialex.optim import SGD, PlateauLR
-from minialex.train import Trainer, TrainingDiverged, evaluate, load_checkpoint, topk_errors
+from minialex.train import (Trainer, TrainingDiverged, evaluate, load_checkpoint, top1_wrong,
+                            topk_errors)
 
 
 def tiny_model(seed=0):
@@ -150,3 +151,9 @@ def test_a_new_trainer_refuses_a_folder_holding_a_run(tmp_path):
     replaced = make_trainer(tmp_path, overwrite=True)
     replaced.fit(1)
     assert len(replaced.history) == 1
+
+
+def test_top1_wrong_counts_as_topk_errors_does_ties_included(rng):
+    logits = rng.integers(0, 3, (40, 5)).astype(numpy.float32)     # many ties
+    labels = rng.integers(0, 5, 40)
+    assert int(top1_wrong(logits, labels)) == round(topk_errors(logits, labels, ks=(1,))[0] * 40)

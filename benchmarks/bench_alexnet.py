@@ -19,7 +19,10 @@ decay 5e-4) in PyTorch.
 
 Also printed: where minialex's time goes, layer by layer, and the peak memory of two training
 steps for each (Linux only: the peak RSS of a child process above its RSS before the model was
-built, weights included; the PyTorch child uses minialex's weight arrays, not a copy).
+built, weights included; the PyTorch child uses minialex's weight arrays, not a copy). On a GPU
+the memory is each library's own peak on the device (CuPy's pool total, PyTorch's
+``max_memory_allocated``), with both models in one process, and PyTorch runs in strict float32
+(TF32 off), as CuPy does. ``--warmup`` untimed steps (2) come first.
 A plain GEMM is timed before and after, to see whether the machine was contended.
 """
 
@@ -173,7 +176,26 @@ def run_child(args):
     print(json.dumps({"peak_mib": (status_kib("VmHWM") - before) / 1024}))
 
 
-def bench(net, batch, repeats, device, breakdown=True):
+def strict_fp32(device):
+    """PyTorch's GPU convolutions and matrix products default to TF32 (10-bit mantissas);
+    CuPy computes in full float32. Compare like with like: TF32 off."""
+    if torch is not None and device.startswith("cuda"):
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
+def gpu_peak_mib(device):
+    """Peak GPU memory of each library so far, MiB: CuPy's memory pool holds every block it
+    ever needed at once (its total is the high-water mark), PyTorch reports its peak."""
+    index = int(device.split(":")[1])
+    with mx.backend.cupy.cuda.Device(index):
+        ours = mx.backend.cupy.get_default_memory_pool().total_bytes() / 2**20
+    theirs = (torch.cuda.max_memory_allocated(index) / 2**20
+              if torch is not None and torch.cuda.is_available() else None)
+    return ours, theirs
+
+
+def bench(net, batch, repeats, device, breakdown=True, warmup=2):
     factory, size, _, classes = NETS[net]
     rng = numpy.random.default_rng(0)
     model = factory(seed=0).to(device)
@@ -187,15 +209,18 @@ def bench(net, batch, repeats, device, breakdown=True):
         minialex_step(model, loss, x, labels)
         sgd.step()
 
-    ours_step()                                                 # warm-up
+    for _ in range(warmup):                                     # caches, pools, autotuning
+        ours_step()
     if torch is not None:
+        strict_fp32(device)
         run, weights = torch_twin(model, device)
         # On the CPU the twin shares minialex's weight arrays, so both optimisers move the same
         # weights: harmless for timing, at this learning rate and over a few steps.
         optimizer = torch.optim.SGD(weights.values(), lr=0.01, momentum=0.9, weight_decay=5e-4)
         tx = torch.from_numpy(x_host).to(device)
         tl = torch.from_numpy(labels_host).to(device)
-        torch_step(run, weights, tx, tl, optimizer)
+        for _ in range(warmup):
+            torch_step(run, weights, tx, tl, optimizer)
 
     def timed(fn):
         sync(device)
@@ -285,6 +310,7 @@ def main():
     parser.add_argument("--batch", type=int, default=None, help="default: 32 / 128")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory children")
     parser.add_argument("--throughput", action="store_true",
                         help="only images/s at batch 1, 8, 32 and 128")
@@ -307,8 +333,12 @@ def main():
     results = []
     for net in args.net or ["alexnet", "alexnet_cifar"]:
         batch = args.batch or NETS[net][2]
-        result = bench(net, batch, args.repeats, args.device)
-        if not args.no_memory and args.device == "cpu":
+        result = bench(net, batch, args.repeats, args.device, warmup=args.warmup)
+        if args.device.startswith("cuda"):
+            result["minialex_mib"], theirs = gpu_peak_mib(args.device)
+            if theirs is not None:
+                result["torch_mib"] = theirs
+        elif not args.no_memory:
             result["minialex_mib"] = child_peak(net, batch, "minialex", "cpu")
             if torch is not None:
                 result["torch_mib"] = child_peak(net, batch, "torch", "cpu")

@@ -16,7 +16,10 @@ For each convolution a second table says where its time goes: which algorithm ra
 im2col or Winograd), the matrix products it made (the same shapes and layouts, timed alone
 here), their rate in GFLOP/s beside a large square float32 product measured in the same run
 (the machine's practical limit), and the share of the layer's time that is not GEMM (im2col,
-col2im, the Winograd transforms, the bias and layout passes).
+col2im, the Winograd transforms, the bias and layout passes); on the CPU only.
+
+``--device cuda:0`` times the same on a GPU (CuPy; PyTorch with TF32 off, as CuPy computes in
+full float32); ``--warmup`` untimed rounds (2) come first.
 """
 
 import argparse
@@ -119,18 +122,30 @@ def time_gemms(passes, repeats, rng):
     return seconds, sum(2 * c * m * k * n for c, m, k, n, _, _ in passes) / 1e9
 
 
-def time_minialex(layer, x, dy):
+def sync(device):
+    """Wait for the GPU's queued work (a no-op on the CPU), so a timing covers it."""
+    if device.startswith("cuda"):
+        mx.backend.cupy.cuda.Device(int(device.split(":")[1])).synchronize()
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+
+def time_minialex(layer, x, dy, device):
+    sync(device)
     start = time.perf_counter()
     layer.forward(x)
     layer.backward(dy)
+    sync(device)
     return time.perf_counter() - start
 
 
-def time_torch(fn, x, weights, dy):
+def time_torch(fn, x, weights, dy, device):
     for t in [x, *weights]:
         t.grad = None
+    sync(device)
     start = time.perf_counter()
     fn(x, *weights).backward(dy)
+    sync(device)
     return time.perf_counter() - start
 
 
@@ -139,9 +154,16 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--cifar-batch", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda:N (CuPy; PyTorch in "
+                        "strict float32, TF32 off)")
     args = parser.parse_args()
+    on_gpu = args.device.startswith("cuda")
+    if on_gpu and torch is not None:
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
 
-    print(f"cores: {os.cpu_count()}, numpy {numpy.__version__}"
+    print(f"cores: {os.cpu_count()}, numpy {numpy.__version__}, device {args.device}"
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
              ", torch not installed"))
     print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
@@ -150,24 +172,28 @@ def main():
     rows, gemm_rows = [], []
     for name, layer, shape, torch_fn in cases(args.batch, args.cifar_batch):
         rng = numpy.random.default_rng(1)
-        x = rng.standard_normal(shape).astype(numpy.float32)
-        dy = rng.standard_normal(layer.forward(x).shape).astype(numpy.float32)
+        x_host = rng.standard_normal(shape).astype(numpy.float32)
+        dy_host = rng.standard_normal(layer.output_shape(shape)).astype(numpy.float32)
         if torch:
-            tx = torch.from_numpy(x).requires_grad_()
-            tw = [torch.from_numpy(layer.params[k]).requires_grad_() for k in ("weight", "bias")
-                  if k in layer.params]
-            tdy = torch.from_numpy(dy)
-            time_torch(torch_fn, tx, tw, tdy)  # warm-up
-        time_minialex(layer, x, dy)
+            tx = torch.from_numpy(x_host).to(args.device).requires_grad_()
+            tw = [torch.from_numpy(layer.params[k]).to(args.device).requires_grad_()
+                  for k in ("weight", "bias") if k in layer.params]
+            tdy = torch.from_numpy(dy_host).to(args.device)
+        layer.to(args.device)
+        x, dy = mx.to_device(x_host, args.device), mx.to_device(dy_host, args.device)
+        for _ in range(args.warmup):
+            time_minialex(layer, x, dy, args.device)
+            if torch:
+                time_torch(torch_fn, tx, tw, tdy, args.device)
         ours, theirs = [], []
         for _ in range(args.repeats):
-            ours.append(time_minialex(layer, x, dy))
+            ours.append(time_minialex(layer, x, dy, args.device))
             if torch:
-                theirs.append(time_torch(torch_fn, tx, tw, tdy))
+                theirs.append(time_torch(torch_fn, tx, tw, tdy, args.device))
         ratio = statistics.median(o / t for o, t in zip(ours, theirs)) if torch else None
         rows.append((name, statistics.median(ours) * 1e3,
                      statistics.median(theirs) * 1e3 if torch else None, ratio))
-        if isinstance(layer, mx.Conv2d):
+        if isinstance(layer, mx.Conv2d) and not on_gpu:     # the CPU's GEMMs only
             seconds, gflop = time_gemms(gemm_passes(layer, shape), args.repeats, rng)
             nominal = 6 * layer.multiply_adds(shape) / 1e9   # forward + two backward products
             gemm_rows.append((name, layer.algorithm_for(shape), gflop, seconds * 1e3,
@@ -185,6 +211,8 @@ def main():
         goal = target(name)
         met = "n/a" if ratio is None else ("meets" if ratio <= goal else "misses")
         print(f"| {name} | {ours:.1f} | {t} | {r} | <= {goal}x | {met} |")
+    if not gemm_rows:
+        return
     print()
     print(f"inside each convolution (forward + backward; its GEMMs timed alone, same shapes; "
           f"limit {limit:.0f} GFLOP/s)")

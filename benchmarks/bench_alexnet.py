@@ -6,6 +6,7 @@ Run as a script (not a test):
     python benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128
     python benchmarks/bench_alexnet.py --throughput         # images/s at batch 1, 8, 32, 128
     python benchmarks/bench_alexnet.py --throughput --plot throughput.png   # and its figure
+    python benchmarks/bench_alexnet.py --towers --device cuda:0   # two towers against one
 
 Nets: ``alexnet`` (227x227, batch 32 by default) and ``alexnet_cifar`` (32x32, batch 128), in
 float32, training mode (dropout on), loss included. The PyTorch twin (when ``torch`` imports;
@@ -255,6 +256,43 @@ def bench(net, batch, repeats, device, breakdown=True, warmup=2):
 TARGETS = {"ratio": 1.0, "step_ratio": 1.0, "memory_ratio": 1.2}   # issue 12: at most these
 
 
+def towers_against_one(net, batch, repeats, device, warmup=2):
+    """The training step with two towers (Figure 2) against one tower, both minialex, on the
+    same device twice over (``cuda:0, cuda:0``; on the CPU the virtual ``cpu:0, cpu:1``).
+    The two towers do the same arithmetic as one grouped tower plus the crossings' copies."""
+    factory, size, _, classes = NETS[net]
+    rng = numpy.random.default_rng(0)
+    pair = ("cpu:0", "cpu:1") if device == "cpu" else (device, device)
+    models = {"one tower": factory(seed=0).to(device),
+              "two towers": factory(seed=0, towers=2, devices=pair)}
+    loss = mx.SoftmaxCrossEntropy()
+    x_host = rng.standard_normal((batch, 3, size, size)).astype(numpy.float32)
+    labels_host = rng.integers(0, classes, batch)
+    first = pair[0] if device != "cpu" else "cpu"
+    x, labels = mx.to_device(x_host, first), mx.to_device(labels_host, first)
+    steps = {}
+    for name, model in models.items():
+        sgd = SGD(model, lr=0.01, momentum=0.9, weight_decay=5e-4)
+        steps[name] = (lambda model=model, sgd=sgd: (minialex_step(model, loss, x, labels),
+                                                     sgd.step()))
+        for _ in range(warmup):
+            steps[name]()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            sync(device)
+            start = time.perf_counter()
+            step()
+            sync(device)
+            times[name].append(time.perf_counter() - start)
+    ratio = statistics.median(t / o for t, o in zip(times["two towers"], times["one tower"]))
+    print()
+    print(f"{net}, batch {batch}, training step on {' and '.join(pair)}: two towers "
+          f"{statistics.median(times['two towers']):.3f} s, one tower "
+          f"{statistics.median(times['one tower']):.3f} s, ratio {ratio:.2f}x "
+          f"(crossings: {models['two towers'].transfer_bytes})")
+
+
 def verdict(value, target):
     return "meets" if value <= target else "misses"
 
@@ -315,6 +353,8 @@ def main():
     parser.add_argument("--throughput", action="store_true",
                         help="only images/s at batch 1, 8, 32 and 128")
     parser.add_argument("--plot", metavar="PNG", help="with --throughput: save the figure here")
+    parser.add_argument("--towers", action="store_true",
+                        help="only the step with two towers against one (both minialex)")
     parser.add_argument("--child", choices=("minialex", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -325,6 +365,11 @@ def main():
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
              ", torch not installed"))
     print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
+    if args.towers:
+        for net in args.net or ["alexnet", "alexnet_cifar"]:
+            towers_against_one(net, args.batch or NETS[net][2], args.repeats, args.device,
+                               args.warmup)
+        return None
     if args.throughput:
         throughput(args.net or ["alexnet", "alexnet_cifar"], (1, 8, 32, 128), args.repeats,
                    args.device, args.plot)

@@ -1,0 +1,35 @@
+#!/bin/bash
+# Issue 13, part B: the whole GPU check in one run (about 8 minutes), for a session lent a GPU.
+#
+# Here, before starting the device:   mkdir -p runs && cp -r ../shared/data/cifar-10-batches-py runs/
+# (runs/ is git-ignored: name it in the device tool's `carry`). On the device, from the repository
+# root:   bash benchmarks/gpu_check.sh      Everything it prints is also written under $OUT.
+set -o pipefail
+export PYTHONPATH=. PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+OUT=${OUT:-runs/gpu-check}; mkdir -p "$OUT"
+DATA=runs; [ -d ../shared/data/cifar-10-batches-py ] && DATA=../shared/data
+python3 -c "import cupy, torch, numpy; print('cupy', cupy.__version__, 'torch', torch.__version__,
+'numpy', numpy.__version__, 'gpus', cupy.cuda.runtime.getDeviceCount(),
+cupy.cuda.runtime.getDeviceProperties(0)['name'].decode())" | tee "$OUT/versions.log" || exit 1
+
+echo "== 1. the gpu-marked tests"
+timeout 200 python3 -m pytest -m gpu -q -rs -p no:cacheprovider --durations=8 2>&1 | tee "$OUT/tests.log"
+
+echo "== 2. AlexNet step at batch 128 against PyTorch + cuDNN, strict fp32, GPU memory"
+timeout 120 python3 benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128 \
+    --repeats 7 2>&1 | tee "$OUT/alexnet.log"
+
+echo "== 3. two towers on (cuda:0, cuda:0) against one tower"
+timeout 90 python3 benchmarks/bench_alexnet.py --towers --net alexnet --device cuda:0 --batch 128 \
+    --repeats 5 2>&1 | tee "$OUT/towers.log"
+
+echo "== 4. the layers, strict fp32"
+timeout 90 python3 benchmarks/bench_layers.py --device cuda:0 --repeats 5 2>&1 | tee "$OUT/layers.log"
+
+echo "== 5. one epoch of alexnet_cifar on the CIFAR-10 subset: cuda:0, then two towers"
+timeout 60 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
+    --epochs 1 --device cuda:0 --no-progress --out "$OUT/one" 2>&1 | tee "$OUT/train-one.log"
+timeout 60 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
+    --epochs 1 --towers 2 --devices cuda:0,cuda:0 --no-progress --out "$OUT/two" \
+    2>&1 | tee "$OUT/train-two.log"
+nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv | tee "$OUT/nvidia-smi.log"

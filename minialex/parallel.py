@@ -42,6 +42,9 @@ class Crossing:
         return range(len(self.devices)) if self.mode == "all" else range(1)
 
     def _move(self, x, source, target, direction):
+        # Between GPUs the copy is ordered after the kernels that made x, and before those
+        # that read it, because everything runs on CuPy's default (null) stream; a layer on
+        # its own stream would need an event between them.
         if self.devices[source] != self.devices[target]:
             self.bytes[direction] += x.nbytes
             return to_device(x, self.devices[target])

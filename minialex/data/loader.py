@@ -98,6 +98,10 @@ class Loader:
         y = self.labels[rows]
         if self.transform is not None:
             x = self.transform(x, self.batch_rng(epoch, index))
+        # On a GPU the background thread's copy and the training loop's kernels are ordered
+        # only because both go to CuPy's default (legacy null) stream, which every other
+        # stream waits for. With per-thread default streams or a stream of the loop's own,
+        # the batch would need an event recorded here and waited on before its first use.
         return to_device(x, self.device), to_device(y, self.device)
 
     def __iter__(self):

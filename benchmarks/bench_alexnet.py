@@ -61,7 +61,7 @@ def sync(device):
 # -- minialex -----------------------------------------------------------------------------------
 def minialex_step(model, loss, x, labels):
     loss.forward(model.forward(x), labels)
-    model.backward(loss.backward())
+    model.backward(loss.backward(), input_gradient=False)    # as PyTorch: the images need none
 
 
 def layer_breakdown(model, loss, x, labels, device, repeats=3):
@@ -77,10 +77,14 @@ def layer_breakdown(model, loss, x, labels, device, repeats=3):
             times[name][0].append(time.perf_counter() - start)
         loss.forward(h, labels)
         g = loss.backward()
+        first = model.layers()[0][1]
         for name, layer in reversed(model.layers()):
             sync(device)
             start = time.perf_counter()
-            g = layer.backward(g)
+            if layer is first:                      # the images' gradient: not computed
+                layer.parameter_gradients(g)
+            else:
+                g = layer.backward(g)
             sync(device)
             times[name][1].append(time.perf_counter() - start)
     return {name: (statistics.median(f), statistics.median(b)) for name, (f, b) in times.items()}

@@ -134,11 +134,18 @@ class TwoTowers(Model):
                         for layer, a in zip(stage, acts)]
         return acts[0]
 
-    def backward(self, dy):
+    def backward(self, dy, input_gradient=True):
+        """As :meth:`Sequential.backward`: the input's gradient, or None without
+        ``input_gradient`` (then the first stage's layers skip it)."""
         grads = [dy] + [None] * (len(self.devices) - 1)
-        for _, stage in reversed(self.stages):
+        for index, (_, stage) in reversed(list(enumerate(self.stages))):
             if isinstance(stage, Crossing):
                 grads = stage.backward(grads)
+            elif index == 0 and not input_gradient:
+                for layer, g in zip(stage, grads):
+                    if layer is not None:
+                        layer.parameter_gradients(g)
+                return None
             else:
                 grads = [None if layer is None else layer.backward(g)
                          for layer, g in zip(stage, grads)]

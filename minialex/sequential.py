@@ -168,10 +168,18 @@ class Sequential(Model):
             x = layer.forward(x)
         return x
 
-    def backward(self, dy):
-        for _, layer in reversed(self._layers):
+    def backward(self, dy, input_gradient=True):
+        """The gradients of every layer from ``dy`` (the loss's gradient at the output); returns
+        the input's gradient, or, with ``input_gradient=False`` (training: the input is the
+        images), None, and the first layer skips computing it."""
+        layers = [layer for _, layer in self._layers]
+        if not layers:
+            return dy if input_gradient else None
+        for layer in reversed(layers[1:]):
             dy = layer.backward(dy)
-        return dy
+        if not input_gradient:
+            return layers[0].parameter_gradients(dy)
+        return layers[0].backward(dy)
 
     def summary(self, input_shape, file=None):
         """Print each layer's output shape, parameter count and multiply-adds (per image)

@@ -137,7 +137,7 @@ class Trainer:
                     read_every = 1 if get_array_module(logits) is numpy else READ_EVERY
                 if read_every == 1 and not math.isfinite(float(loss)):
                     self._diverged(float(loss), batch)     # before this batch's update
-                self.model.backward(self.loss.backward())
+                self.model.backward(self.loss.backward(), input_gradient=False)
                 self.optimizer.step()
                 n = len(y)
                 loss_sum, seen = loss_sum + loss * n, seen + n

@@ -62,6 +62,20 @@ def test_two_towers_compute_the_one_tower_function(pair):
         assert relative_error(grads2[key], grads1[key]) < 1e-10, key
 
 
+def test_without_the_input_gradient_the_parameters_get_the_same_gradients(pair):
+    # Training never reads the images' gradient: the first stage's layers skip it.
+    rng = numpy.random.default_rng(1)
+    x, labels = rng.standard_normal((2, 3, 32, 32)), rng.integers(0, 10, 2)
+    for model in pair:
+        _, _, _, full = run(model, x, labels)
+        full = {k: v.copy() for k, v in full.items()}
+        loss_layer = mx.SoftmaxCrossEntropy()
+        loss_layer.forward(model.forward(x), labels)
+        assert model.backward(loss_layer.backward(), input_gradient=False) is None
+        for key, value in model.grad_dict().items():
+            numpy.testing.assert_array_equal(value, full[key])
+
+
 @pytest.mark.parametrize("norm", ["lrn", "batchnorm", "none"])
 def test_training_mode_matches_too_dropout_and_batchnorm_included(norm):
     """Dropout draws each tower's half of the one-tower mask; batch normalisation is per

@@ -32,6 +32,18 @@ def test_forward_backward_are_the_layers_in_order(rng):
     numpy.testing.assert_array_equal(dx, g)
 
 
+def test_backward_without_the_input_gradient_gives_the_same_grads(rng):
+    net = small_net()
+    x = rng.standard_normal((2, 2, 4, 4))
+    dy = rng.standard_normal(net.forward(x).shape)
+    net.backward(dy)
+    full = {k: v.copy() for k, v in net.grad_dict().items()}
+    assert net.backward(dy, input_gradient=False) is None
+    for key, value in net.grad_dict().items():
+        numpy.testing.assert_array_equal(value, full[key])
+    assert Sequential([]).backward(dy) is dy
+
+
 def test_state_dict_keys_shapes_and_copies():
     net = small_net()
     state = net.state_dict()

@@ -5,6 +5,11 @@
   to the input of the last ``forward``, and **overwrites** ``grads[k]`` with the gradient for
   ``params[k]``: gradients are never silently accumulated. ``backward`` before any ``forward``
   is a ``RuntimeError`` that says so. Neither writes into ``x`` or ``dy``.
+* ``parameter_gradients(dy)``: the same ``grads`` as ``backward(dy)``, without ``dx`` (it
+  returns nothing). The network's first layer reads the images, whose gradient nobody needs:
+  ``model.backward(dy, input_gradient=False)`` calls this on it. By default it runs
+  ``backward`` and drops ``dx``; ``Conv2d`` and ``Linear`` skip its work (for AlexNet's conv1,
+  a GEMM and a col2im).
 * ``params`` and ``grads``: dicts keyed ``"weight"`` and ``"bias"``, with PyTorch's shapes, so
   weights can be compared and exchanged. ``params[k]`` may be replaced by another array of the
   same shape at any time (that is how weights are loaded and how the gradient checker works), so
@@ -44,6 +49,10 @@ class Layer:
 
     def backward(self, dy):
         raise NotImplementedError
+
+    def parameter_gradients(self, dy):
+        """``grads`` as ``backward(dy)`` sets them, no ``dx`` (see the module docstring)."""
+        self.backward(dy)
 
     def __call__(self, *inputs):
         return self.forward(*inputs)

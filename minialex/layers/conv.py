@@ -122,16 +122,25 @@ class Conv2d(Layer):
 
     @on_input_device
     def backward(self, dy):
+        return self._backward(dy, input_gradient=True)
+
+    @on_input_device
+    def parameter_gradients(self, dy):
+        self._backward(dy, input_gradient=False)      # conv1 on the images: no dx to compute
+
+    def _backward(self, dy, input_gradient):
         (x,) = self.saved()
         self.check_gradient(dy, self.output_shape(x.shape))
         self.grads["bias"] = dy.sum(axis=(0, 2, 3))                                  # db
         if self.algorithm_for(x.shape) == "winograd":
-            return self._winograd_backward(x, dy)
+            return self._winograd_backward(x, dy, input_gradient)
         X, geometry = self._columns(x)                        # recomputed (see Memory above)
         dY = kernels.from_images(dy, geometry, self.groups, self.workspace)
         self.grads["weight"] = kernels.weight_gradient(                              # dW_g
             dY, X, self.params["weight"].shape, previous=self.grads.get("weight"))
-        return kernels.input_gradient(self._grouped_weight(), dY, X, geometry)       # dx
+        if input_gradient:
+            return kernels.input_gradient(self._grouped_weight(), dY, X, geometry)   # dx
+        return None
 
     def _grouped_weight(self):
         """W as (G, C_out/G, C_in/G*kh*kw): group g's filters as the rows of W_g."""
@@ -170,7 +179,7 @@ class Conv2d(Layer):
         return winograd.output_images(M.reshape(len(M), -1, tiles.count), tiles, AT,
                                       self.params["bias"], buf)             # A^T M A + b
 
-    def _winograd_backward(self, x, dy):
+    def _winograd_backward(self, x, dy, input_gradient):
         xp = get_array_module(x)
         tiles, (AT, G, BT), buf = self._winograd(x)
         U = winograd.weight_tiles(self.params["weight"], G, self.groups)
@@ -184,6 +193,8 @@ class Conv2d(Layer):
                 xp.matmul(dM[xi, g], V[xi, g].T, out=dU[xi, g])              # dU = dM V^T
         self.grads["weight"] = winograd.weight_gradient(                    # G^T dU G
             dU, G, self.params["weight"].shape)
+        if not input_gradient:
+            return None
         dV = xp.matmul(U.transpose(0, 1, 3, 2), dM, out=V)                  # dV = U^T dM
         return winograd.input_gradient(dV.reshape(len(dV), -1, tiles.count), tiles, BT,
                                        buf)                                  # B dV B^T

@@ -43,8 +43,12 @@ class Linear(Layer):
 
     @on_input_device
     def backward(self, dy):
+        self.parameter_gradients(dy)
+        return dy @ self.params["weight"]
+
+    @on_input_device
+    def parameter_gradients(self, dy):
         (x,) = self.saved()
         self.check_gradient(dy, (x.shape[0], self.out_features))
         self.grads["weight"] = matmul_reusing(dy.T, x, self.grads.get("weight"))  # dy.T @ x
         self.grads["bias"] = dy.sum(axis=0)
-        return dy @ self.params["weight"]

@@ -68,6 +68,35 @@ def test_a_second_backward_overwrites_the_grads(case, device, rng):
 
 
 @pytest.mark.parametrize("case", CASES)
+def test_parameter_gradients_are_backward_s_grads_without_dx(case, device, rng):
+    layer, x, extra = fresh(case, "float64", device)
+    if isinstance(layer, SoftmaxCrossEntropy):
+        pytest.skip("the loss has no parameters and no upstream gradient")
+    twin = copy.deepcopy(layer)
+    dy = to_device(upstream(layer.forward(x, *extra), rng), device)
+    twin.forward(x, *extra)
+    twin.backward(dy)
+    assert layer.parameter_gradients(dy) is None
+    assert set(layer.grads) == set(twin.grads)
+    for key in layer.grads:
+        numpy.testing.assert_allclose(asnumpy(layer.grads[key]), asnumpy(twin.grads[key]),
+                                      rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("algorithm", ["direct", "winograd"])
+def test_conv_parameter_gradients_skip_dx_on_either_algorithm(algorithm, rng):
+    layer = Conv2d(4, 6, 3, padding=1, groups=2, dtype="float64", seed=0, algorithm=algorithm)
+    twin = copy.deepcopy(layer)
+    x = rng.standard_normal((2, 4, 5, 5))
+    dy = rng.standard_normal(layer.forward(x).shape)
+    twin.forward(x)
+    twin.backward(dy)
+    layer.parameter_gradients(dy)
+    for key in ("weight", "bias"):
+        numpy.testing.assert_allclose(layer.grads[key], twin.grads[key], rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_integer_input_is_refused_by_name(case, device):
     layer, x, extra = fresh(case, "float64", device)
     state = {k: v for k, v in vars(layer).items()}

@@ -29,6 +29,7 @@ import numpy
 
 import minialex as mx
 from minialex import naive
+from minialex.naive.winograd import transform_matrices
 from minialex.lesson import Lesson
 from minialex.models import alexnet
 from minialex.windows import output_size
@@ -212,6 +213,33 @@ figure.tight_layout()
 lesson.figure(figure, "convolution.png")
 
 # %% [markdown]
+# ## 7. Fewer multiplies: Winograd
+#
+# conv3 to conv5 are 3x3 convolutions at stride 1, and there the loops above do more
+# multiplies than they need. Lavin & Gray ("Fast Algorithms for Convolutional Neural
+# Networks", 2016) compute a 2x2 block of outputs from the 4x4 input tile under it with 16
+# multiplies instead of 2·2·3·3 = 36: transform the tile ($B^\top d B$) and the kernel
+# ($G g G^\top$), multiply them element by element, and transform back:
+# $Y = A^\top [(G g G^\top) \odot (B^\top d B)] A$. The matrices are small and mostly
+# $\pm 1$. `naive.winograd_conv2d` does it one tile at a time; minialex's `Conv2d` does the same
+# for the whole batch (F(4x4, 3x3) for 3x3 layers, F(3x3, 5x5) for conv2), with one GEMM per
+# element of the tile, where it measured faster (`algorithm="auto"`).
+
+# %%
+AT, G, BT = transform_matrices(2, 3)
+print("B^T =", BT.tolist(), "\nG =", G.tolist(), "\nA^T =", AT.tolist())
+x3 = rng.standard_normal((2, 4, 6, 6))
+w3 = rng.standard_normal((5, 4, 3, 3))
+b3 = rng.standard_normal(5)
+wino = naive.winograd_conv2d(x3, w3, b3, padding=1, m=2)
+wino_error = numpy.abs(wino - naive.conv2d(x3, w3, b3, padding=1)).max()
+print("F(2x2, 3x3) tile by tile against the loops:", wino_error)
+for m, r in ((2, 3), (4, 3), (3, 5)):
+    a = m + r - 1
+    print(f"F({m}x{m}, {r}x{r}): {a * a} multiplies per {m}x{m} block instead of "
+          f"{m * m * r * r} ({m * m * r * r / (a * a):.2f}x fewer)")
+
+# %% [markdown]
 # ## What we found
 #
 # **Answer.** A convolution is a sum over windows; copying every window into a column turns
@@ -220,7 +248,9 @@ lesson.figure(figure, "convolution.png")
 # col2im. Groups split a layer into independent halves, which is how the paper put one half of
 # conv2, conv4 and conv5 on each GPU. And 224 does not work for an 11x11 stride-4 conv1
 # without padding, since (224 − 11)/4 + 1 = 54.25: Caffe uses 227 crops, torchvision pads by
-# 2, and both give the 55x55 maps of Figure 2; from there on every size is the same.
+# 2, and both give the 55x55 maps of Figure 2; from there on every size is the same. For
+# stride-1 layers, Winograd's algorithm gives the same numbers with fewer multiplies (16
+# instead of 36 per 2x2 block of a 3x3 convolution).
 #
 # **답.** 합성곱은 window마다의 곱의 합이고, 모든 window를 열(column)로 복사하면(im2col)
 # 층 전체가 하나의 행렬곱이 됩니다. 이 레슨에서 측정한 것처럼 loop보다 훨씬 빠르며(배수는 아래
@@ -229,7 +259,8 @@ lesson.figure(figure, "convolution.png")
 # 각 GPU에 두었습니다. 그리고 224×224 입력에 11×11, stride 4의 conv1을 padding 없이 쓰면
 # (224 − 11)/4 + 1 = 54.25로 나누어떨어지지 않습니다. 그래서 Caffe는 227×227로 자르고,
 # torchvision은 padding 2를 주어 둘 다 Figure 2의 55×55를 얻습니다. 그 뒤의 크기는 모두
-# 같습니다.
+# 같습니다. stride 1인 층에서는 Winograd 알고리즘이 같은 값을 더 적은 곱셈으로 계산합니다
+# (3×3 합성곱의 2×2 출력 블록마다 36번 대신 16번).
 
 # %%
 conv1_227 = dict(shapes[227])["conv1"]
@@ -242,6 +273,10 @@ lesson.check("224 input with conv1 padded by 2 gives 55x55", "55x55 (Figure 2)",
              f"{conv1_224[1]}x{conv1_224[2]}", conv1_224[1], conv1_224[1:] == (55, 55))
 lesson.check("weight sharing: conv1's parameters", "96 kernels of 11x11x3",
              f"{conv1_params:,}", conv1_params, conv1_params == 96 * 11 * 11 * 3 + 96)
+lesson.check("Winograd F(2x2, 3x3): multiplies per 2x2 block of outputs",
+             "16 instead of 36 (Lavin & Gray)",
+             "16 instead of 36, same outputs to %.0e" % wino_error, wino_error,
+             wino_error < 1e-12)
 lesson.claim("im2col + one GEMM against the loops", "(GPU kernels; no CPU figure)",
              f"{t_loops / t_textbook:.0f}x faster", t_loops / t_textbook)
 lesson.finish()

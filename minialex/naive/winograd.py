@@ -64,6 +64,7 @@ def transform_matrices(m, r):
     if not numpy.allclose(system @ BT, target, rtol=0, atol=1e-12):
         raise ValueError(f"winograd: F({m}, {r}) has no exact B^T on these points")
     for matrix in (AT, G, BT):
+        matrix += 0.0                       # -0.0 (from the solver) prints as 0.0
         matrix.flags.writeable = False      # cached and shared: nobody may change them
     return AT, G, BT
 

@@ -8,7 +8,7 @@ import sys
 
 import numpy
 
-from . import __version__, data, recipe, runs, viz
+from . import __version__, data, distributed, recipe, runs, viz
 from . import experiment as experiments
 from .backend import Device, to_device
 from .gradcheck import gradcheck, standard_cases
@@ -92,19 +92,39 @@ def cmd_train(args):
     for key in recipe.FROM_THE_DATA:
         given.pop(key, None)
     config = None if args.resume else recipe.complete(given)
-    out, lock = runs.claim(args.out, _default_out(config or given), args.resume,
-                           args.overwrite)
+    comm = None
+    if args.distributed:
+        comm = distributed.mpi_world()
+        if config is not None:
+            distributed.check_batch(config["batch_size"], comm.size)
+        if comm.rank != 0:                  # worker 0 claims the folder; the others follow
+            out = comm.broadcast(None)
+            if isinstance(out, Exception):
+                raise out
+            return _train(args, given, config, out, comm)
     try:
-        return _train(args, given, config, out)
+        out, lock = runs.claim(args.out, _default_out(config or given), args.resume,
+                               args.overwrite)
+    except (ValueError, RuntimeError, OSError) as error:
+        if comm is not None:
+            comm.broadcast(RuntimeError(f"worker 0 could not start: {_one_line(error)}"))
+        raise
+    if comm is not None:
+        comm.broadcast(out)
+    try:
+        return _train(args, given, config, out, comm)
     finally:
         runs.release_and_tidy(out, lock)
 
 
-def _train(args, given, config, out):
+def _train(args, given, config, out, comm=None):
     run = recipe.run_training(config, out, resume=args.resume, given=given,
-                              overwrite=args.overwrite, progress=not args.no_progress)
+                              overwrite=args.overwrite, progress=not args.no_progress,
+                              distributed=comm)
     if run.test is None:
         return 130                                  # interrupted; the checkpoint is saved
+    if comm is not None and comm.rank != 0:
+        return 0                                    # worker 0 reports and draws
     test = run.test
     print(f"test: top-1 error {100 * test['top1_error']:.2f}%, top-5 error "
           f"{100 * test['top5_error']:.2f}% on {test['n']} images "
@@ -338,6 +358,9 @@ def build_parser():
     train.add_argument("--overwrite", action="store_true",
                        help="replace the run --out holds (its checkpoint, history and plots)")
     train.add_argument("--neighbours", action="store_true", help="also draw neighbours.png")
+    train.add_argument("--distributed", action="store_true",
+                       help="data-parallel over the processes of mpiexec -n N (needs the mpi "
+                            "extra); --batch-size stays the global batch")
     train.add_argument("--no-progress", dest="no_progress", action="store_true",
                        help="no progress bar")
     train.set_defaults(run=cmd_train)

@@ -44,7 +44,8 @@ import numpy
 from . import data, models
 from .files import atomic_write
 from .optim import FORMS, SGD, ConstantLR, PlateauLR, StepLR
-from .train import Trainer, evaluate, load_checkpoint
+from .train import Trainer, evaluate, evaluation_sums, load_checkpoint, say_nothing
+from .distributed import check_batch
 from .validate import choice
 
 SHAPES_TRAIN, SHAPES_TEST = 3000, 1000
@@ -374,17 +375,17 @@ def fit_preprocess(config, train_images):
                                mean="pixel", scale=scale)
 
 
-def make_loaders(config, images, labels, train_idx, val_idx, preprocess):
+def make_loaders(config, images, labels, train_idx, val_idx, preprocess, shard=(0, 1)):
     """The training loader (shuffled, augmented) and the validation loader (None when the run
-    keeps no validation images)."""
+    keeps no validation images); ``shard`` (rank, workers): this worker's share of each."""
     device = input_device(config)
     train = data.Loader(images[train_idx], labels[train_idx], config["batch_size"], shuffle=True,
-                        seed=config["seed"], transform=preprocess, device=device)
+                        seed=config["seed"], transform=preprocess, device=device, shard=shard)
     if not len(val_idx):
         return train, None
     transform = ten_crop_transform(preprocess) if config["ten_crop"] else preprocess.test
     val = data.Loader(images[val_idx], labels[val_idx], config["batch_size"], shuffle=False,
-                      transform=transform, device=device)
+                      transform=transform, device=device, shard=shard)
     return train, val
 
 
@@ -426,20 +427,28 @@ class Run:
 
 
 def run_training(config, out, resume=False, given=None, overwrite=False, progress=True,
-                 log=print):
+                 log=print, distributed=None):
     """One training run, as ``minialex train`` makes it: data, model, the paper's SGD and
     schedule, the Trainer's epochs in ``out``, then the test split.
 
     ``config``: a completed config (ignored when ``resume``: the run's own is read, with the
     ``given`` values :func:`resume_config` allows). When every epoch is done, the test result
     is written to ``out/test.json``: a run with that file is finished, one without is not.
+    ``distributed``: a :class:`minialex.distributed.Communicator` to train data-parallel (each
+    worker calls this with the same arguments; worker 0 logs and writes).
     """
+    if distributed is not None and distributed.rank != 0:
+        log = say_nothing
     checkpoint, pretrained = None, None
     if resume:
         checkpoint = load_checkpoint(os.path.join(out, "checkpoint.npz"))
         config = resume_config(checkpoint["meta"]["config"], given or {})
     elif config["init_from"]:
         pretrained = pretrained_weights(config)
+    shard = (0, 1)
+    if distributed is not None:
+        check_batch(config["batch_size"], distributed.size)
+        shard = (distributed.rank, distributed.size)
     # Every split the run will use is opened and checked now, not after hours of training.
     images, labels, classes = load_split(config, "train")
     test_images, test_labels, _ = load_split(config, "test")
@@ -451,11 +460,11 @@ def run_training(config, out, resume=False, given=None, overwrite=False, progres
     if pretrained is not None:
         start_from_run(model, pretrained)
     train_loader, val_loader = make_loaders(config, images, labels, train_idx, val_idx,
-                                            preprocess)
+                                            preprocess, shard)
     trainer = Trainer(model, make_optimizer(config, model), make_schedule(config),
                       train_loader, val_loader, out, config=config, preprocess=preprocess,
                       ten_crop=config["ten_crop"], progress=progress, overwrite=overwrite,
-                      log=log)
+                      log=log, distributed=distributed)
     if checkpoint:
         trainer.resume()
         log(f"resuming {out} after {_count(trainer.epoch, 'epoch')}")
@@ -463,15 +472,26 @@ def run_training(config, out, resume=False, given=None, overwrite=False, progres
         f"{len(val_idx)} validation images, {_count(config['epochs'], 'epoch')}, lr "
         f"{config['lr']}, batch {config['batch_size']}, device "
         + (",".join(config["devices"] or ["cpu:0", "cpu:1"]) if config["towers"] == 2
-           else config["device"]) + f"; writing to {out}")
+           else config["device"])
+        + (f", {distributed.size} workers" if distributed is not None else "")
+        + f"; writing to {out}")
     trainer.fit(config["epochs"])
     test = None
     if trainer.epoch >= config["epochs"]:
-        test = evaluate(model, data.Loader(test_images, test_labels, config["batch_size"],
-                                           shuffle=False, transform=preprocess.test,
-                                           device=input_device(config)))
-        atomic_write(os.path.join(out, TEST_FILE),
-                     lambda f: f.write(json.dumps({**test, "epochs": trainer.epoch}).encode()))
+        test_loader = data.Loader(test_images, test_labels, config["batch_size"], shuffle=False,
+                                  transform=preprocess.test, device=input_device(config),
+                                  shard=shard)
+        if distributed is None:
+            test = evaluate(model, test_loader)
+        else:                           # each worker its share of the test split, summed
+            sums = evaluation_sums(model, test_loader)
+            loss, wrong1, wrong5, n = distributed.sum([sums[k] for k in
+                                                       ("loss", "top1", "top5", "n")])
+            test = {"loss": loss / n, "top1_error": wrong1 / n, "top5_error": wrong5 / n,
+                    "n": int(n)}
+        if distributed is None or distributed.rank == 0:
+            atomic_write(os.path.join(out, TEST_FILE),
+                         lambda f: f.write(json.dumps({**test, "epochs": trainer.epoch}).encode()))
     return Run(config, model, preprocess, trainer, test)
 
 

@@ -67,11 +67,24 @@ def evaluate(model, batches, ten_crop=False):
     With ``ten_crop`` each ``x`` is (10, N, C, H, W): the softmax of the ten views is averaged
     (§4.1), and the loss is that of the averaged probabilities.
     """
+    sums = evaluation_sums(model, batches, ten_crop)
+    n = sums["n"]
+    if n == 0:
+        raise ValueError("evaluate: no images to evaluate")
+    return {"loss": sums["loss"] / n, "top1_error": sums["top1"] / n,
+            "top5_error": sums["top5"] / n, "n": n}
+
+
+def evaluation_sums(model, batches, ten_crop=False):
+    """What :func:`evaluate` averages: the summed loss, top-1 and top-5 errors, and ``n``
+    (so that workers holding parts of a split can add theirs up)."""
     was_training = model.training
     model.eval()
     loss_sum, wrong1, wrong5, n = 0.0, 0.0, 0.0, 0
     try:
         for x, y in batches:
+            if len(y) == 0:                     # a worker's empty share of a small batch
+                continue
             if ten_crop:
                 probs = sum(_softmax(model.forward(view)) for view in x) / len(x)
             else:
@@ -83,9 +96,7 @@ def evaluate(model, batches, ten_crop=False):
             wrong1, wrong5, n = wrong1 + e1 * len(labels), wrong5 + e5 * len(labels), n + len(labels)
     finally:
         model.train(was_training)
-    if n == 0:
-        raise ValueError("evaluate: no images to evaluate")
-    return {"loss": loss_sum / n, "top1_error": wrong1 / n, "top5_error": wrong5 / n, "n": n}
+    return {"loss": loss_sum, "top1": wrong1, "top5": wrong5, "n": n}
 
 
 def _softmax(logits):
@@ -100,7 +111,18 @@ class Trainer:
 
     def __init__(self, model, optimizer, schedule, train_loader, val_loader, out_dir,
                  config=None, preprocess=None, ten_crop=False, progress=True, log=print,
-                 overwrite=False):
+                 overwrite=False, distributed=None):
+        # distributed: a minialex.distributed.Communicator. Every worker trains on its slice
+        # of each batch (its loaders are sharded), the gradients are reduced before each
+        # update, and worker 0 alone writes files and logs.
+        self.comm = distributed
+        self.writes = distributed is None or distributed.rank == 0
+        if not self.writes:
+            progress, log = False, say_nothing
+        if distributed is not None:
+            for _, layer in model.layers():
+                if hasattr(layer, "rank"):        # dropout: a mask per worker
+                    layer.rank = distributed.rank
         self.model, self.optimizer, self.schedule = model, optimizer, schedule
         self.train_loader, self.val_loader = train_loader, val_loader
         self.out_dir, self.config = os.fspath(out_dir), dict(config or {})
@@ -128,6 +150,13 @@ class Trainer:
         try:
             for batch, (x, y) in enumerate(self.train_loader):
                 self.model.set_step(self.epoch * len(self.train_loader) + batch)
+                if self.comm is not None:
+                    stats = self._distributed_batch(x, y, batch)
+                    loss_sum, wrong, seen = (a + b for a, b in zip((loss_sum, wrong, seen),
+                                                                    stats))
+                    bar.update(1, loss=loss_sum / seen, err=wrong / seen,
+                               img_s=seen / (time.perf_counter() - start))
+                    continue
                 logits = self.model.forward(x)
                 loss = self.loss.forward(logits, y)
                 if read_every is None:
@@ -156,6 +185,37 @@ class Trainer:
         return {"train_loss": float(loss_sum) / seen, "train_top1": int(wrong) / seen,
                 "seconds": seconds, "images_per_second": seen / seconds}
 
+    def _distributed_batch(self, x, y, batch):
+        """One step of data parallelism: this worker's forward and backward on its share, the
+        workers' gradients reduced, the update. Returns the batch's global (loss sum, top-1
+        errors, images)."""
+        n = len(y)
+        if n:
+            logits = self.model.forward(x)
+            loss = self.loss.forward(logits, y)
+            self.model.backward(self.loss.backward(), input_gradient=False)
+            loss_sum, wrong = loss * n, top1_wrong(logits, y)
+        else:                   # a last batch smaller than the workers: this one has nothing
+            for pieces in self.model.parameter_slots().values():
+                for layer, name in pieces:
+                    layer.grads[name] = layer.params[name] * 0
+            loss_sum = wrong = 0.0
+        count, loss_total, wrong_total = self.comm.reduce_gradients(
+            self.model, n, loss_sum, wrong)
+        if not math.isfinite(loss_total):       # every worker sees the same sum: all stop
+            self._diverged(loss_total / count, batch)
+        self.optimizer.step()
+        return loss_total, wrong_total, count
+
+    def _evaluate(self):
+        """The validation errors: on one process :func:`evaluate`; distributed, each worker's
+        share of the validation images, summed over the workers."""
+        if self.comm is None:
+            return evaluate(self.model, self.val_loader, self.ten_crop)
+        sums = evaluation_sums(self.model, self.val_loader, self.ten_crop)
+        loss, wrong1, wrong5, n = self.comm.sum([sums[k] for k in ("loss", "top1", "top5", "n")])
+        return {"loss": loss / n, "top1_error": wrong1 / n, "top5_error": wrong5 / n, "n": n}
+
     def _diverged(self, loss, batch):
         raise TrainingDiverged(
             f"the loss became {loss} in epoch {self.epoch + 1}, by batch {batch + 1}; "
@@ -181,14 +241,17 @@ class Trainer:
                 lr = self.optimizer.lr
                 row = {"epoch": self.epoch + 1, "lr": lr, **self.train_epoch()}
                 if self.val_loader is not None:
-                    val = evaluate(self.model, self.val_loader, self.ten_crop)
+                    val = self._evaluate()
                     row.update(val_loss=val["loss"], val_top1=val["top1_error"],
                                val_top5=val["top5_error"])
                 self.epoch += 1
                 self.optimizer.lr = self.schedule.update(self.epoch, row.get("val_top1"))
                 self.history.append(row)
-                self.save_checkpoint()
-                self.write_history()
+                if self.comm is not None:       # BatchNorm's statistics: the workers' mean
+                    self.comm.average_buffers(self.model)
+                if self.writes:
+                    self.save_checkpoint()
+                    self.write_history()
                 self.log(self.summary_line(row))
         except KeyboardInterrupt:
             if self._replacing:
@@ -289,6 +352,10 @@ def load_checkpoint(path):
         if group in out and name:
             out[group][name] = value
     return out
+
+
+def say_nothing(*args, **kwargs):
+    """The log of a worker other than the first: says nothing (the first says it all)."""
 
 
 class _progress:

@@ -37,13 +37,17 @@ class Loader:
     ``prefetch``: batches prepared ahead by a background thread; 0 prepares each batch in the
     consuming thread when it is asked for.
 
+    ``shard``: ``(rank, size)`` for data-parallel training (:mod:`minialex.distributed`):
+    ``batch_size`` stays the global batch, and this loader delivers the rank-th of ``size``
+    near-equal slices of each; its transforms draw from (seed, epoch, batch, rank).
+
     Each ``iter(loader)`` runs one epoch, numbered by ``loader.epoch``, which then advances by
     one; call :meth:`set_epoch` to choose it (say, when resuming). Leaving the loop early
     (``break``, an exception) stops the background thread.
     """
 
     def __init__(self, images, labels, batch_size=128, shuffle=True, seed=0, transform=None,
-                 drop_last=False, device="cpu", prefetch=2):
+                 drop_last=False, device="cpu", prefetch=2, shard=(0, 1)):
         labels = numpy.asarray(labels)
         if labels.ndim != 1 or (labels.size and labels.dtype.kind not in "iu"):
             raise ValueError(f"Loader: labels must be a 1-D array of integers, got "
@@ -65,6 +69,12 @@ class Loader:
         self.drop_last = bool(drop_last)
         self.device = device
         self.prefetch = int(prefetch)
+        rank, size = shard
+        size = integer(size, "shard size", "Loader", minimum=1)
+        rank = integer(rank, "shard rank", "Loader", minimum=0)
+        if rank >= size:
+            raise ValueError(f"Loader: shard rank {rank} is not below the size {size}")
+        self.shard = (rank, size)
         self.epoch = 0
 
     def __len__(self):
@@ -87,13 +97,18 @@ class Loader:
         """The generator handed to ``transform`` for batch ``index`` of ``epoch``."""
         # A spawn key makes this the index-th child of SeedSequence((seed, epoch)): independent
         # of the permutation's stream and of every other batch's.
+        rank, size = self.shard
+        key = (index,) if size == 1 else (index, rank)     # one process: as it always was
         return numpy.random.default_rng(
-            numpy.random.SeedSequence((self.seed, epoch), spawn_key=(index,)))
+            numpy.random.SeedSequence((self.seed, epoch), spawn_key=key))
 
     def batch(self, epoch, index, order=None):
         """``(x, y)``: batch ``index`` of ``epoch``, transformed and on the loader's device."""
         order = self.order(epoch) if order is None else order
         rows = order[index * self.batch_size:(index + 1) * self.batch_size]
+        rank, size = self.shard
+        bounds = [len(rows) * k // size for k in range(size + 1)]
+        rows = rows[bounds[rank]:bounds[rank + 1]]              # this worker's slice
         x = self.images[rows]
         y = self.labels[rows]
         if self.transform is not None:

@@ -6,8 +6,10 @@ and skip with a reason where it is missing.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import numpy
 import pytest
@@ -65,6 +67,55 @@ def test_two_workers_train_what_one_process_trains_and_resume_at_any_count(tmp_p
     assert largest_relative_difference(weights(two), weights(one)) < 1e-3
     for run in (one, two):
         assert load_checkpoint(os.path.join(run, "checkpoint.npz"))["meta"]["epoch"] == 3
+
+
+@needs_mpi
+def test_every_worker_holds_the_same_weights_after_every_step():
+    # Each worker draws its own dropout masks and augmentation, and computes on its own slice;
+    # the reduced gradient and the update must still be bit-identical everywhere.
+    script = os.path.join(os.path.dirname(__file__), "mpi_identical_weights.py")
+    done = subprocess.run([MPIEXEC, "-n", "2", sys.executable, script, "4"],
+                          capture_output=True, text=True, timeout=300,
+                          cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "identical after 4 steps"
+
+
+@needs_mpi
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the worker in /proc")
+def test_a_killed_worker_ends_the_run_and_the_checkpoint_stays_loadable(tmp_path):
+    out = tmp_path / "run"
+    command = [MPIEXEC, "-n", "2", sys.executable, "-m", "minialex", "train", *RUN,
+               "--epochs", "50", "--out", str(out), "--distributed"]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           cwd=os.path.dirname(os.path.dirname(__file__)))
+    checkpoint = out / "checkpoint.npz"
+    deadline = time.time() + 240
+    while not checkpoint.exists() and time.time() < deadline and run.poll() is None:
+        time.sleep(0.2)
+    assert checkpoint.exists(), "no checkpoint was written"
+    victim = worker_pid(rank=1, marker=str(out))
+    os.kill(victim, signal.SIGKILL)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode != 0
+    assert "KILLED BY SIGNAL: 9" in stderr            # mpiexec says which worker died, and how
+    assert load_checkpoint(str(checkpoint))["meta"]["epoch"] >= 1
+
+
+def worker_pid(rank, marker):
+    """The pid of the MPI worker of ``rank`` whose command line holds ``marker``."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                environ = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        ranks = {f"PMI_RANK={rank}", f"OMPI_COMM_WORLD_RANK={rank}"}    # MPICH, Open MPI
+        if marker in cmdline and "mpiexec" not in cmdline and ranks & set(environ):
+            return int(pid)
+    raise AssertionError(f"no worker of rank {rank} found")
 
 
 @needs_mpi

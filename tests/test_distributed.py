@@ -96,9 +96,10 @@ def test_a_killed_worker_ends_the_run_and_the_checkpoint_stays_loadable(tmp_path
     assert checkpoint.exists(), "no checkpoint was written"
     victim = worker_pid(rank=1, marker=str(out))
     os.kill(victim, signal.SIGKILL)
-    _, stderr = run.communicate(timeout=120)
+    stdout, stderr = run.communicate(timeout=120)
     assert run.returncode != 0
-    assert "KILLED BY SIGNAL: 9" in stderr            # mpiexec says which worker died, and how
+    said = stdout + stderr                  # mpiexec (MPICH's hydra) says a worker died, how
+    assert "BAD TERMINATION" in said and "signal 9" in said, said[-2000:]
     assert load_checkpoint(str(checkpoint))["meta"]["epoch"] >= 1
 
 

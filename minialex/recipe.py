@@ -447,6 +447,9 @@ def run_training(config, out, resume=False, given=None, overwrite=False, progres
         pretrained = pretrained_weights(config)
     shard = (0, 1)
     if distributed is not None:
+        if config["towers"] == 2:
+            raise ValueError("--distributed trains one tower per worker: two towers in each "
+                             "worker are not supported (use --towers 1)")
         check_batch(config["batch_size"], distributed.size)
         shard = (distributed.rank, distributed.size)
     # Every split the run will use is opened and checked now, not after hours of training.

@@ -165,3 +165,14 @@ def test_check_batch():
     distributed.check_batch(128, 4)
     with pytest.raises(distributed.DistributedError, match="does not divide between 3"):
         distributed.check_batch(128, 3)
+
+
+def test_two_towers_per_worker_are_refused_before_any_work(tmp_path):
+    from types import SimpleNamespace
+
+    from minialex import recipe
+    config = recipe.complete({"towers": 2})
+    with pytest.raises(ValueError, match="two towers in each worker are not supported"):
+        recipe.run_training(config, str(tmp_path / "run"),
+                            distributed=SimpleNamespace(rank=0, size=2))
+    assert not (tmp_path / "run").exists()

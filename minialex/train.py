@@ -258,7 +258,8 @@ class Trainer:
                 self.log(f"interrupted before the first epoch finished: {self.out_dir} still "
                          "holds the run it had")
                 return self.history
-            self.save_checkpoint()
+            if self.writes:                     # distributed: worker 0 alone writes
+                self.save_checkpoint()
             epochs_done = f"{self.epoch} complete epoch" + ("" if self.epoch == 1 else "s")
             self.log(f"interrupted: checkpoint saved to {self.checkpoint_path} after "
                      f"{epochs_done}; --resume reruns epoch {self.epoch + 1}")

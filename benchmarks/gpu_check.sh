@@ -1,5 +1,6 @@
 #!/bin/bash
-# Issue 13, part B: the whole GPU check in one run (about 8 minutes), for a session lent a GPU.
+# Issue 13, part B: the whole GPU check in one run, for a session lent a GPU: its timeouts add up
+# to 540 s, under the device tool's 10 minutes a command.
 #
 # Here, before starting the device:   mkdir -p runs && cp -r ../shared/data/cifar-10-batches-py runs/
 # (runs/ is git-ignored: name it in the device tool's `carry`). On the device, from the repository
@@ -13,23 +14,23 @@ python3 -c "import cupy, torch, numpy; print('cupy', cupy.__version__, 'torch', 
 cupy.cuda.runtime.getDeviceProperties(0)['name'].decode())" | tee "$OUT/versions.log" || exit 1
 
 echo "== 1. the gpu-marked tests"
-timeout 200 python3 -m pytest -m gpu -q -rs -p no:cacheprovider --durations=8 2>&1 | tee "$OUT/tests.log"
+timeout 180 python3 -m pytest -m gpu -q -rs -p no:cacheprovider --durations=8 2>&1 | tee "$OUT/tests.log"
 
 echo "== 2. AlexNet step at batch 128 against PyTorch + cuDNN, strict fp32, GPU memory"
-timeout 120 python3 benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128 \
+timeout 100 python3 benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128 \
     --repeats 7 2>&1 | tee "$OUT/alexnet.log"
 
 echo "== 3. two towers on (cuda:0, cuda:0) against one tower"
-timeout 90 python3 benchmarks/bench_alexnet.py --towers --net alexnet --device cuda:0 --batch 128 \
+timeout 80 python3 benchmarks/bench_alexnet.py --towers --net alexnet --device cuda:0 --batch 128 \
     --repeats 5 2>&1 | tee "$OUT/towers.log"
 
 echo "== 4. the layers, strict fp32"
-timeout 90 python3 benchmarks/bench_layers.py --device cuda:0 --repeats 5 2>&1 | tee "$OUT/layers.log"
+timeout 80 python3 benchmarks/bench_layers.py --device cuda:0 --repeats 5 2>&1 | tee "$OUT/layers.log"
 
 echo "== 5. one epoch of alexnet_cifar on the CIFAR-10 subset: cuda:0, then two towers"
-timeout 60 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
+timeout 50 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
     --epochs 1 --device cuda:0 --no-progress --out "$OUT/one" 2>&1 | tee "$OUT/train-one.log"
-timeout 60 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
+timeout 50 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
     --epochs 1 --towers 2 --devices cuda:0,cuda:0 --no-progress --out "$OUT/two" \
     2>&1 | tee "$OUT/train-two.log"
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv | tee "$OUT/nvidia-smi.log"

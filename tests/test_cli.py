@@ -48,7 +48,7 @@ def test_train_eval_plot_end_to_end(tmp_path, capsys):
 @pytest.mark.slow
 def test_the_default_run_learns(tmp_path):
     # The README's main job (alexnet_cifar on Shapes, its quick-run defaults) cut to two of its
-    # four epochs, 35 s here: 37.0% validation error where chance is 90%. Guards the recipe
+    # four epochs, 17 s each here: 37.0% validation error where chance is 90%. Guards the recipe
     # and the data together: with Shapes' old random contrast signs it was at 82% after 150
     # updates (two epochs are 170).
     out = tmp_path / "run"

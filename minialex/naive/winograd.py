@@ -26,6 +26,7 @@ import functools
 import numpy
 
 from ..windows import pair
+from .conv import _group_maps
 
 # The interpolation points: the small integers first (exact in float32), then 1/2.
 POINTS = (0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
@@ -74,21 +75,13 @@ def winograd_conv2d(x, weight, bias, padding=0, groups=1, m=2):
     by F(m x m, r x r), one tile at a time."""
     x, weight = numpy.asarray(x), numpy.asarray(weight)
     xpad, (AT, G, BT), (th, tw), (oh, ow) = _setup(x, weight, padding, m)
-    n, o = x.shape[0], weight.shape[0]
-    a, per_group = m + weight.shape[2] - 1, weight.shape[1]
-    y = numpy.zeros((n, o, m * th, m * tw), dtype=x.dtype)
-    for b in range(n):
-        for out_map in range(o):
-            first = out_map // (o // groups) * per_group
-            for ty in range(th):
-                for tx in range(tw):
-                    block = y[b, out_map, m * ty:m * ty + m, m * tx:m * tx + m]
-                    for k in range(per_group):
-                        d = xpad[b, first + k, m * ty:m * ty + a, m * tx:m * tx + a]
-                        U = G @ weight[out_map, k] @ G.T          # the filter, transformed
-                        V = BT @ d @ BT.T                         # the tile, transformed
-                        block += AT @ (U * V) @ AT.T              # back to m x m outputs
-    return y[:, :, :oh, :ow] + numpy.asarray(bias).reshape(1, o, 1, 1)
+    y = numpy.zeros((x.shape[0], weight.shape[0], m * th, m * tw), dtype=x.dtype)
+    for block, pairs in _tiles(x.shape[0], weight, groups, m, th, tw):
+        for kernel, tile in pairs:
+            U = G @ weight[kernel] @ G.T                  # the filter, transformed
+            V = BT @ xpad[tile] @ BT.T                    # the tile, transformed
+            y[block] += AT @ (U * V) @ AT.T               # back to m x m outputs
+    return y[:, :, :oh, :ow] + numpy.asarray(bias).reshape(1, -1, 1, 1)
 
 
 def winograd_conv2d_backward(x, weight, dy, padding=0, groups=1, m=2):
@@ -101,25 +94,33 @@ def winograd_conv2d_backward(x, weight, dy, padding=0, groups=1, m=2):
     x, weight, dy = numpy.asarray(x), numpy.asarray(weight), numpy.asarray(dy)
     xpad, (AT, G, BT), (th, tw), (oh, ow) = _setup(x, weight, padding, m)
     (ph, pw), (h, w) = pair(padding), x.shape[2:]
-    n, o = x.shape[0], weight.shape[0]
-    a, per_group = m + weight.shape[2] - 1, weight.shape[1]
-    dy_full = numpy.zeros((n, o, m * th, m * tw), dtype=dy.dtype)   # no gradient past the edge
-    dy_full[:, :, :oh, :ow] = dy
+    dy_full = numpy.zeros((x.shape[0], weight.shape[0], m * th, m * tw), dtype=dy.dtype)
+    dy_full[:, :, :oh, :ow] = dy                          # no gradient past the edge
     dxpad, dweight = numpy.zeros_like(xpad), numpy.zeros_like(weight)
+    for block, pairs in _tiles(x.shape[0], weight, groups, m, th, tw):
+        dM = AT.T @ dy_full[block] @ AT
+        for kernel, tile in pairs:
+            U = G @ weight[kernel] @ G.T
+            V = BT @ xpad[tile] @ BT.T
+            dweight[kernel] += G.T @ (dM * V) @ G
+            dxpad[tile] += BT.T @ (dM * U) @ BT
+    return dxpad[:, :, ph:ph + h, pw:pw + w], dweight, dy.sum(axis=(0, 2, 3))
+
+
+def _tiles(n, weight, groups, m, th, tw):
+    """Every m x m output block, as ``(block, pairs)``: its index in the output, and for each
+    input map of its group the kernel's index and the index of the input tile under it."""
+    o, per_group, r = weight.shape[:3]
+    a = m + r - 1
     for b in range(n):
         for out_map in range(o):
-            first = out_map // (o // groups) * per_group
+            maps = _group_maps(out_map, o // groups, per_group)
             for ty in range(th):
                 for tx in range(tw):
-                    dblock = dy_full[b, out_map, m * ty:m * ty + m, m * tx:m * tx + m]
-                    dM = AT.T @ dblock @ AT
-                    for k in range(per_group):
-                        tile = (b, first + k, slice(m * ty, m * ty + a), slice(m * tx, m * tx + a))
-                        U = G @ weight[out_map, k] @ G.T
-                        V = BT @ xpad[tile] @ BT.T
-                        dweight[out_map, k] += G.T @ (dM * V) @ G
-                        dxpad[tile] += BT.T @ (dM * U) @ BT
-    return dxpad[:, :, ph:ph + h, pw:pw + w], dweight, dy.sum(axis=(0, 2, 3))
+                    rows, cols = slice(m * ty, m * ty + m), slice(m * tx, m * tx + m)
+                    under = (slice(m * ty, m * ty + a), slice(m * tx, m * tx + a))
+                    yield (b, out_map, rows, cols), [
+                        ((out_map, k), (b, maps.start + k) + under) for k in range(per_group)]
 
 
 def _setup(x, weight, padding, m):

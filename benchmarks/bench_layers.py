@@ -30,8 +30,8 @@ import time
 import numpy
 
 import minialex as mx
-from common import gemm_gflops
-from minialex.kernels.im2col import Geometry
+from common import force_algorithm, gemm_gflops
+from minialex.kernels.geometry import Geometry
 from minialex.kernels.winograd import Tiles
 
 try:
@@ -157,13 +157,16 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda:N (CuPy; PyTorch in "
                         "strict float32, TF32 off)")
+    parser.add_argument("--algorithm", choices=("auto", "direct", "winograd"), default="auto",
+                        help="the convolutions' algorithm (winograd where it applies)")
     args = parser.parse_args()
     on_gpu = args.device.startswith("cuda")
     if on_gpu and torch is not None:
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
 
-    print(f"cores: {os.cpu_count()}, numpy {numpy.__version__}, device {args.device}"
+    print(f"cores: {os.cpu_count()}, numpy {numpy.__version__}, device {args.device}, "
+          f"convolutions: {args.algorithm}"
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
              ", torch not installed"))
     print(f"plain float32 GEMM before: {gemm_gflops():.0f} GFLOP/s")
@@ -171,6 +174,7 @@ def main():
     print(f"large square float32 GEMM (2048): {limit:.0f} GFLOP/s, the practical limit")
     rows, gemm_rows = [], []
     for name, layer, shape, torch_fn in cases(args.batch, args.cifar_batch):
+        force_algorithm([layer], args.algorithm)
         rng = numpy.random.default_rng(1)
         x_host = rng.standard_normal(shape).astype(numpy.float32)
         dy_host = rng.standard_normal(layer.output_shape(shape)).astype(numpy.float32)

@@ -15,3 +15,16 @@ def gemm_gflops(n=1024, repeats=5):
         a @ a
         times.append(time.perf_counter() - start)
     return 2 * n ** 3 / min(times) / 1e9
+
+
+def force_algorithm(layers, algorithm):
+    """Set every convolution among ``layers`` (a model's ``layers()`` pairs, or layers) to
+    ``algorithm``: "auto" (the default), "direct", or "winograd" where Winograd applies (the
+    others stay direct). For comparing the two on one machine."""
+    import minialex as mx
+    for layer in layers:
+        layer = layer[1] if isinstance(layer, tuple) else layer
+        if isinstance(layer, mx.Conv2d):
+            winograd_fits = layer._winograd_applies()
+            layer.algorithm = (algorithm if algorithm != "winograd" or winograd_fits
+                               else "direct")

@@ -1,10 +1,11 @@
 #!/bin/bash
-# Issue 13, part B: the whole GPU check in one run, for a session lent a GPU: its timeouts add up
-# to 540 s, under the device tool's 10 minutes a command.
+# Issue 13, part B: the whole GPU check in one run, for a session lent a GPU. Its timeouts add
+# up to 480 s, under the device tool's 10 minutes a command; it took 2 minutes on an H200.
 #
 # Here, before starting the device:   mkdir -p runs && cp -r ../shared/data/cifar-10-batches-py runs/
-# (runs/ is git-ignored: name it in the device tool's `carry`). On the device, from the repository
-# root:   bash benchmarks/gpu_check.sh      Everything it prints is also written under $OUT.
+# (runs/ is git-ignored: name runs/cifar-10-batches-py in the device tool's `carry`). On the
+# device, from the repository root:   bash benchmarks/gpu_check.sh
+# Everything it prints is also written under $OUT, in at most 7 files.
 set -o pipefail
 export PYTHONPATH=. PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 OUT=${OUT:-runs/gpu-check}; mkdir -p "$OUT"
@@ -13,24 +14,30 @@ python3 -c "import cupy, torch, numpy; print('cupy', cupy.__version__, 'torch', 
 'numpy', numpy.__version__, 'gpus', cupy.cuda.runtime.getDeviceCount(),
 cupy.cuda.runtime.getDeviceProperties(0)['name'].decode())" | tee "$OUT/versions.log" || exit 1
 
-echo "== 1. the gpu-marked tests"
-timeout 180 python3 -m pytest -m gpu -q -rs -p no:cacheprovider --durations=8 2>&1 | tee "$OUT/tests.log"
+echo "== 1. the gpu-marked tests (the fused CUDA kernels against their xp references first)"
+# pytest-benchmark, where installed, warns under -n and setup.cfg makes warnings errors: off.
+timeout 120 python3 -m pytest -m gpu -q -rfE --tb=short -p no:cacheprovider -p no:benchmark \
+    --durations=5 tests/kernels/test_cuda.py tests 2>&1 | tee "$OUT/tests.log"
 
 echo "== 2. AlexNet step at batch 128 against PyTorch + cuDNN, strict fp32, GPU memory"
-timeout 100 python3 benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128 \
-    --repeats 7 2>&1 | tee "$OUT/alexnet.log"
+for algorithm in auto winograd; do      # auto is direct on a GPU; Winograd for comparison
+    timeout 60 python3 benchmarks/bench_alexnet.py --net alexnet --device cuda:0 --batch 128 \
+        --repeats 7 --algorithm $algorithm 2>&1 | tee -a "$OUT/alexnet.log"
+done
+timeout 45 python3 benchmarks/bench_alexnet.py --net alexnet_cifar --device cuda:0 --batch 128 \
+    --repeats 7 2>&1 | tee "$OUT/cifar.log"
 
 echo "== 3. two towers on (cuda:0, cuda:0) against one tower"
-timeout 80 python3 benchmarks/bench_alexnet.py --towers --net alexnet --device cuda:0 --batch 128 \
-    --repeats 5 2>&1 | tee "$OUT/towers.log"
+timeout 45 python3 benchmarks/bench_alexnet.py --towers --net alexnet --device cuda:0 \
+    --batch 128 --repeats 7 2>&1 | tee "$OUT/towers.log"
 
 echo "== 4. the layers, strict fp32"
-timeout 80 python3 benchmarks/bench_layers.py --device cuda:0 --repeats 5 2>&1 | tee "$OUT/layers.log"
+timeout 60 python3 benchmarks/bench_layers.py --device cuda:0 --repeats 5 2>&1 | tee "$OUT/layers.log"
 
 echo "== 5. one epoch of alexnet_cifar on the CIFAR-10 subset: cuda:0, then two towers"
-timeout 50 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
-    --epochs 1 --device cuda:0 --no-progress --out "$OUT/one" 2>&1 | tee "$OUT/train-one.log"
-timeout 50 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
-    --epochs 1 --towers 2 --devices cuda:0,cuda:0 --no-progress --out "$OUT/two" \
-    2>&1 | tee "$OUT/train-two.log"
-nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv | tee "$OUT/nvidia-smi.log"
+timeout 45 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
+    --epochs 1 --device cuda:0 --no-progress --out runs/train-one 2>&1 | tee "$OUT/train.log"
+timeout 45 python3 -m minialex train --model alexnet_cifar --dataset cifar10 --data-dir "$DATA" \
+    --epochs 1 --towers 2 --devices cuda:0,cuda:0 --no-progress --out runs/train-two \
+    2>&1 | tee -a "$OUT/train.log"
+nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv | tee -a "$OUT/versions.log"

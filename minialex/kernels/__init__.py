@@ -6,6 +6,7 @@ tier (:mod:`minialex.naive`), which computes the same numbers the slow, obvious 
 
 * :mod:`.threads`      element-wise work split over the CPU cores (NumPy releases the GIL)
 * :mod:`.workspace`    buffers kept from step to step: the shared scratch space, reused results
+* :mod:`.geometry`     the stride-phase layout shared by im2col and max-pooling
 * :mod:`.im2col`       im2col / col2im on "wide" columns after a stride-phase split
 * :mod:`.conv`         the convolution's column layout, GEMMs and bias pass
 * :mod:`.winograd`     Winograd's convolution: the tile transforms, batch-last (CHWN) tiles
@@ -14,9 +15,12 @@ tier (:mod:`minialex.naive`), which computes the same numbers the slow, obvious 
 * :mod:`.batchnorm`    batch normalisation's passes, channels shared out between the cores
 * :mod:`.random_bits`  counter-based random bits for dropout masks (same on NumPy and CuPy)
 * :mod:`.sgd`          the in-place SGD updates
+* :mod:`.dispatch`     one kernel name, two bodies: the xp reference and a fused CUDA kernel
+* :mod:`.cuda`         the fused CUDA kernels (CuPy only), each tested against its reference
 """
 
-from . import batchnorm, conv, im2col, lrn, pool, random_bits, sgd, threads, winograd, workspace
+from . import (batchnorm, conv, dispatch, geometry, im2col, lrn, pool, random_bits, sgd,
+               threads, winograd, workspace)
 
-__all__ = ["batchnorm", "conv", "im2col", "lrn", "pool", "random_bits", "sgd", "threads",
-           "winograd", "workspace"]
+__all__ = ["batchnorm", "conv", "dispatch", "geometry", "im2col", "lrn", "pool", "random_bits",
+           "sgd", "threads", "winograd", "workspace"]

@@ -20,7 +20,8 @@ Shapes, with G groups, K_g = C/G * kh * kw, P = N * OH * Wq (Wq >= OW: the wide 
 """
 
 from ..backend import get_array_module
-from .im2col import Geometry, col2im_wide, im2col_wide
+from .geometry import Geometry
+from .im2col import col2im_wide, im2col_wide
 from .workspace import reusable
 
 

@@ -16,7 +16,8 @@ Why it is fast:
 * the paper's beta = 0.75 is computed as two square roots, ``S**-0.75 = 1 / (sqrt(S) *
   sqrt(sqrt(S)))``: several times faster than a general power, and exact to rounding;
 * ``S`` and ``S**-beta`` live in the layer's :class:`Workspace` (kept for backward, reused
-  from step to step).
+  from step to step). The fused GPU kernels (:mod:`minialex.kernels.cuda`) keep neither and
+  return ``None`` for them: their backward recomputes S from ``a``, cheaper there than memory.
 
 Shapes: ``a``, ``y``, ``S`` are (N, G, C/G, H, W), the G groups (towers) side by side, so a
 window never crosses from one group's channels into the other's.
@@ -25,6 +26,7 @@ window never crosses from one group's channels into the other's.
 import math
 
 from ..backend import get_array_module
+from .dispatch import cuda_kernel
 from .threads import split_over_cores
 
 BLOCK_BYTES = 1 << 20
@@ -34,6 +36,7 @@ def _images_per_block(a):
     return max(1, BLOCK_BYTES // (math.prod(a.shape[1:]) * a.itemsize))
 
 
+@cuda_kernel("normalise")
 def normalise(a, before, after, alpha, k, beta, workspace):
     """a (N, G, C/G, H, W) -> (y, S, S**-beta); the window of channel c is c-before..c+after."""
     xp = get_array_module(a)
@@ -53,8 +56,10 @@ def normalise(a, before, after, alpha, k, beta, workspace):
     return y, scale, scale_pow
 
 
-def normalise_backward(dy, a, y, scale, scale_pow, before, after, alpha, beta):
-    """dy (N, G, C/G, H, W) -> dx, from the saved a, y, S and S**-beta."""
+@cuda_kernel("normalise_backward")
+def normalise_backward(dy, a, y, scale, scale_pow, before, after, alpha, k, beta):
+    """dy (N, G, C/G, H, W) -> dx, from the saved a, y, S and S**-beta. (``k`` is not needed
+    here; the fused GPU body, which keeps no S, recomputes S from ``a`` with it.)"""
     xp = get_array_module(dy)
     dx = xp.empty(a.shape, dtype=dy.dtype)
     coefficient = dy.dtype.type(-2.0 * alpha * beta)

@@ -7,7 +7,7 @@ Why it is fast:
 * Each pass runs over one long, contiguous 1-D array. NumPy's comparisons and maxima are
   several times slower on strided views (stride 2 here) than on contiguous ones, and slower
   still row by row on rows of 13 to 55 numbers. So the padded input is first split into its
-  stride x stride *phases* (:class:`minialex.kernels.im2col.Geometry`, as for the wide
+  stride x stride *phases* (:class:`minialex.kernels.geometry.Geometry`, as for the wide
   im2col columns): in a phase, the element of offset k of every window is a plain shift of
   the flattened planes, ``k // stride`` numbers along (or rows of them). A window that runs
   off its row's end reads the next row; its output is one of the few spare ones, never read.
@@ -29,7 +29,8 @@ Shapes, with ``P = N * C`` planes and phase planes ``hq x wq`` (see ``Geometry``
 import numpy
 
 from ..backend import get_array_module
-from .im2col import Geometry
+from .dispatch import cuda_kernel
+from .geometry import Geometry
 from .threads import split_over_cores
 
 
@@ -56,6 +57,7 @@ def _scratch(workspace, g, like):
                            like.dtype, like)
 
 
+@cuda_kernel("max_pool")
 def max_pool(x, kernel_size, stride, padding, workspace):
     """x (N, C, H, W) -> (y (N, C, OH, OW), :class:`Winners`). Padding is -inf."""
     xp = get_array_module(x)
@@ -83,6 +85,7 @@ def max_pool(x, kernel_size, stride, padding, workspace):
     return y, Winners(column_winner, row_winner, x.shape, kernel_size, stride, padding)
 
 
+@cuda_kernel("max_pool_backward")
 def max_pool_backward(dy, winners, workspace):
     """dy (N, C, OH, OW) -> dx (N, C, H, W): each window's dy added at its winner."""
     xp = get_array_module(dy)

@@ -9,11 +9,13 @@ array once from memory instead of once per pass, and its one temporary is a bloc
 """
 
 from ..backend import get_array_module
+from .dispatch import cuda_kernel
 from .threads import split_over_cores
 
 BLOCK = 131072    # 512 KiB of each float32 array: measured best of 8 Ki to 512 Ki numbers
 
 
+@cuda_kernel("paper_update")
 def paper_update(w, v, grad, lr, momentum, weight_decay):
     """§5, in place: ``v = momentum*v - weight_decay*lr*w - lr*grad``; ``w = w + v``."""
     xp = get_array_module(w)
@@ -31,6 +33,7 @@ def paper_update(w, v, grad, lr, momentum, weight_decay):
     split_over_cores(update, w_flat.size, xp, block=BLOCK)
 
 
+@cuda_kernel("pytorch_update")
 def pytorch_update(w, v, grad, lr, momentum, weight_decay):
     """``torch.optim.SGD``'s rule, in place: ``v = momentum*v + grad + weight_decay*w``;
     ``w = w - lr*v``."""

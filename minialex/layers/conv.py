@@ -2,6 +2,8 @@
 
 import math
 
+import numpy
+
 from ..backend import get_array_module, on_input_device
 from ..kernels import conv as kernels
 from ..kernels import winograd
@@ -50,7 +52,10 @@ class Conv2d(Layer):
     ``WINOGRAD_MIN_CHANNELS`` input maps per group (with fewer, the GEMMs are too thin to repay
     the transforms: the CIFAR net's conv1 has 3) and at least ``WINOGRAD_MIN_TILES`` tiles in
     the batch (a small batch of small maps is over before the transforms pay). Both thresholds
-    were measured on this project's machine (the README's speed section). In float32 Winograd
+    were measured on this project's machine (the README's speed section). On a GPU ``"auto"``
+    is always direct: Winograd's transforms are a few hundred whole-array passes, each one
+    kernel launch, and the AlexNet step measured 1.5x slower with them (H200, batch 128: 56
+    against 36 ms). In float32 Winograd
     loses a little more than the direct product to rounding: about 1e-5 of the largest output,
     against 4e-7 (measured in ``tests/kernels/test_winograd.py``).
     """
@@ -113,9 +118,9 @@ class Conv2d(Layer):
         self.check_input(x, 4, self.in_channels)
         check_fits(self, x.shape, self.kernel_size, self.padding)
         self.save_for_backward(x)
-        if self.algorithm_for(x.shape) == "winograd":
-            return self._winograd_forward(x)
         xp = get_array_module(x)
+        if self.algorithm_for(x.shape, xp) == "winograd":
+            return self._winograd_forward(x)
         X, geometry = self._columns(x)                        # X_g: every window as a column
         Y = xp.matmul(self._grouped_weight(), X)              # Y_g = W_g X_g
         return kernels.to_images(Y, geometry, self.params["bias"])   # y = Y + b, (N, O, OH, OW)
@@ -132,7 +137,7 @@ class Conv2d(Layer):
         (x,) = self.saved()
         self.check_gradient(dy, self.output_shape(x.shape))
         self.grads["bias"] = dy.sum(axis=(0, 2, 3))                                  # db
-        if self.algorithm_for(x.shape) == "winograd":
+        if self.algorithm_for(x.shape, get_array_module(x)) == "winograd":
             return self._winograd_backward(x, dy, input_gradient)
         X, geometry = self._columns(x)                        # recomputed (see Memory above)
         dY = kernels.from_images(dy, geometry, self.groups, self.workspace)
@@ -151,10 +156,13 @@ class Conv2d(Layer):
         kh, kw = self.kernel_size
         return kh == kw and kh in self.WINOGRAD_TILE and self.stride == (1, 1)
 
-    def algorithm_for(self, x_shape):
-        """The algorithm that runs on an input of ``x_shape``: "direct" or "winograd"."""
+    def algorithm_for(self, x_shape, xp=numpy):
+        """The algorithm that runs on an input of ``x_shape`` in array module ``xp``: "direct"
+        or "winograd"."""
         if self.algorithm != "auto":
             return self.algorithm
+        if xp is not numpy:          # a GPU: launches, not multiplies, set the speed
+            return "direct"
         if not self._winograd_applies() or (
                 self.in_channels // self.groups < self.WINOGRAD_MIN_CHANNELS):
             return "direct"

@@ -76,5 +76,5 @@ class LocalResponseNorm(Layer):
         self.check_gradient(dy, (n, groups * per_group, h, w))
         # dx = dy * S**-beta - 2*alpha*beta * a * window_sum_T(dy * y / S)
         dx = kernels.normalise_backward(dy.reshape(a.shape), a, y, S, S_beta, self._before,
-                                        self._after, self.effective_alpha, self.beta)
+                                        self._after, self.effective_alpha, self.k, self.beta)
         return dx.reshape(dy.shape)

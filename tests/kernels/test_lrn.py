@@ -23,7 +23,7 @@ def test_forward_and_backward_against_the_plain_tier_property(n, groups, per_gro
                                   rtol=1e-12, atol=1e-13)
     dy = rng.standard_normal(x.shape)
     dx = lrn.normalise_backward(dy.reshape(a.shape), a, y, scale, scale_pow, before, after,
-                                0.8, beta)
+                                0.8, 1.3, beta)
     numpy.testing.assert_allclose(dx.reshape(x.shape),
                                   naive.local_response_norm_backward(x, dy, **config),
                                   rtol=1e-11, atol=1e-12)

@@ -215,6 +215,15 @@ def test_auto_takes_winograd_only_where_it_applies_and_pays():
     assert "algorithm='winograd'" in repr(forced)
 
 
+def test_auto_is_direct_on_a_gpu_and_an_explicit_choice_stays():
+    from tests import fake_gpus                   # any array module but NumPy stands for CuPy
+    shape = (128, 64, 13, 13)
+    assert Conv2d(64, 64, 3, padding=1).algorithm_for(shape) == "winograd"
+    assert Conv2d(64, 64, 3, padding=1).algorithm_for(shape, fake_gpus) == "direct"
+    forced = Conv2d(64, 64, 3, padding=1, algorithm="winograd")
+    assert forced.algorithm_for(shape, fake_gpus) == "winograd"
+
+
 def test_a_bad_algorithm_is_a_clear_error():
     with pytest.raises(ValueError, match="Conv2d: algorithm must be one of auto, direct, winograd"):
         Conv2d(3, 4, 3, algorithm="fft")

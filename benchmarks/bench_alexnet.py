@@ -295,6 +295,12 @@ def towers_against_one(net, batch, repeats, device, warmup=2, algorithm="auto"):
             sync(device)
             times[name].append(time.perf_counter() - start)
     ratio = statistics.median(t / o for t, o in zip(times["two towers"], times["one tower"]))
+    if device.startswith("cuda"):      # is the host or the GPU the limit? CuPy times both
+        from cupyx.profiler import benchmark
+        for name, step in steps.items():
+            r = benchmark(step, n_repeat=repeats, n_warmup=1)
+            print(f"{name}: host {r.cpu_times.mean() * 1e3:.1f} ms, GPU "
+                  f"{r.gpu_times.mean() * 1e3:.1f} ms a step (cupyx.profiler.benchmark)")
     print()
     print(f"{net}, batch {batch}, training step on {' and '.join(pair)}: two towers "
           f"{statistics.median(times['two towers']):.3f} s, one tower "

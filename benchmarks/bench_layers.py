@@ -88,7 +88,7 @@ def gemm_passes(layer, x_shape):
     """The matrix products of one forward + backward of a Conv2d: (count, m, k, n, a_T, b_T),
     ``count`` products of (m x k) @ (k x n), operands transposed as the layer reads them."""
     o, groups = layer.out_channels, layer.groups
-    if layer.algorithm_for(x_shape) == "winograd":
+    if layer.algorithm_for(x_shape, numpy) == "winograd":
         r = layer.kernel_size[0]
         t = Tiles(x_shape, layer.WINOGRAD_TILE[r], r, layer.padding)
         c, p, count = x_shape[1] // groups, t.count, t.a * t.a * groups
@@ -200,7 +200,7 @@ def main():
         if isinstance(layer, mx.Conv2d) and not on_gpu:     # the CPU's GEMMs only
             seconds, gflop = time_gemms(gemm_passes(layer, shape), args.repeats, rng)
             nominal = 6 * layer.multiply_adds(shape) / 1e9   # forward + two backward products
-            gemm_rows.append((name, layer.algorithm_for(shape), gflop, seconds * 1e3,
+            gemm_rows.append((name, layer.algorithm_for(shape, numpy), gflop, seconds * 1e3,
                               statistics.median(ours) * 1e3, nominal))
     print(f"plain float32 GEMM after:  {gemm_gflops():.0f} GFLOP/s")
     print()

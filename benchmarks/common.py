@@ -25,6 +25,5 @@ def force_algorithm(layers, algorithm):
     for layer in layers:
         layer = layer[1] if isinstance(layer, tuple) else layer
         if isinstance(layer, mx.Conv2d):
-            winograd_fits = layer._winograd_applies()
-            layer.algorithm = (algorithm if algorithm != "winograd" or winograd_fits
-                               else "direct")
+            fits = algorithm != "winograd" or layer.winograd_applies()
+            layer.set_algorithm(algorithm if fits else "direct")

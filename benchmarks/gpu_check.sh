@@ -1,11 +1,13 @@
 #!/bin/bash
-# Issue 13, part B: the whole GPU check in one run, for a session lent a GPU. Its timeouts add
-# up to 480 s, under the device tool's 10 minutes a command; it took 2 minutes on an H200.
+# The whole GPU check in one run (issue 13): the gpu-marked tests, the AlexNet step against
+# PyTorch + cuDNN in strict fp32 with GPU memory, two towers on one GPU, the layers, and one
+# epoch of alexnet_cifar on one tower and on two. Its timeouts add up to 480 s; it took 2
+# minutes on an H200. Needs CuPy and PyTorch with CUDA.
 #
-# Here, before starting the device:   mkdir -p runs && cp -r ../shared/data/cifar-10-batches-py runs/
-# (runs/ is git-ignored: name runs/cifar-10-batches-py in the device tool's `carry`). On the
-# device, from the repository root:   bash benchmarks/gpu_check.sh
-# Everything it prints is also written under $OUT, in at most 7 files.
+# From the repository root:   bash benchmarks/gpu_check.sh
+# The CIFAR-10 subset is read from ../shared/data, or else from runs/ (git-ignored), where
+# `cp -r ../shared/data/cifar-10-batches-py runs/` puts it for a machine without ../shared.
+# Everything it prints is also written under $OUT (default runs/gpu-check), in 7 files.
 set -o pipefail
 export PYTHONPATH=. PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 OUT=${OUT:-runs/gpu-check}; mkdir -p "$OUT"
@@ -15,7 +17,7 @@ python3 -c "import cupy, torch, numpy; print('cupy', cupy.__version__, 'torch', 
 cupy.cuda.runtime.getDeviceProperties(0)['name'].decode())" | tee "$OUT/versions.log" || exit 1
 
 echo "== 1. the gpu-marked tests (the fused CUDA kernels against their xp references first)"
-# pytest-benchmark, where installed, warns under -n and setup.cfg makes warnings errors: off.
+# pytest-benchmark, where installed, is not ours, and its warnings would be errors here: off.
 timeout 120 python3 -m pytest -m gpu -q -rfE --tb=short -p no:cacheprovider -p no:benchmark \
     --durations=5 tests/kernels/test_cuda.py tests 2>&1 | tee "$OUT/tests.log"
 

@@ -12,8 +12,12 @@ Each thread computes one output number, so nothing is added by two threads at on
 adjoints (col2im, the max-pool's backward) *gather* what reaches their pixel instead of
 scattering into it, and need no atomic adds. That also makes them deterministic.
 
-Index arithmetic is in ``long long`` where a product can pass 2**31 (AlexNet's conv1 columns
-hold 145M numbers at batch 128).
+Index arithmetic is in ``long long`` wherever a product grows with the batch, so that arrays
+of over 2**31 numbers index right (AlexNet's conv1 columns hold 145M numbers at batch 128, so
+2**31 at batch 1900).
+
+A case a fused body does not cover, it hands back to the reference by returning
+``NotImplemented`` (:mod:`minialex.kernels.dispatch`) before doing any work.
 """
 
 import functools
@@ -24,7 +28,7 @@ from .geometry import Geometry
 
 @functools.lru_cache(maxsize=None)
 def _kernel(name):
-    """The ElementwiseKernel ``name`` of ``_SOURCES``, built once (CuPy compiles it on first use)."""
+    """The ElementwiseKernel ``name`` of ``_SOURCES``, built once (compiled on first use)."""
     in_params, out_params, body = _SOURCES[name]
     return backend.cupy.ElementwiseKernel(in_params, out_params, body, f"minialex_{name}")
 
@@ -77,8 +81,9 @@ _COL2IM = (
 def im2col_wide(x, kernel_size, stride=1, padding=0, pad_value=0.0, out=None):
     cupy = backend.cupy
     g = Geometry(x.shape, kernel_size, stride, padding)
-    if (out is None or out.shape != g.wide_shape or out.dtype != x.dtype
-            or not out.flags.c_contiguous or not isinstance(out, cupy.ndarray)):
+    # A strided ``out`` is fine: the kernel writes each number through its strides.
+    if (not isinstance(out, cupy.ndarray) or out.shape != g.wide_shape
+            or out.dtype != x.dtype):
         out = cupy.empty(g.wide_shape, dtype=x.dtype)
     _kernel("im2col")(cupy.ascontiguousarray(x), *_sizes(g), x.dtype.type(pad_value), out)
     return out, g
@@ -101,7 +106,8 @@ _WINDOW = ("int32 H, int32 W, int32 OH, int32 OW, int32 KH, int32 KW, int32 SH, 
 
 _MAX_POOL = (
     "raw T x, " + _WINDOW + ", T padding_value", "T y, int8 winner", r"""
-    // The first maximum in raster order, padding (-inf) included, as the plain tier's rule.
+    // The first maximum in raster order, padding (-inf) included, as the plain tier's rule;
+    // a NaN wins, and stays, as NaN does in the reference's maxima (a diverging net shows).
     int ow = i % OW;
     long long t = i / OW;
     int oh = t % OH;
@@ -114,7 +120,10 @@ _MAX_POOL = (
             int col = ow * SW - PW + kj;
             T v = (row >= 0 && row < H && col >= 0 && col < W)
                 ? x[plane + (long long)row * W + col] : padding_value;
-            if ((ki == 0 && kj == 0) || v > best) { best = v; best_at = ki * KW + kj; }
+            if ((ki == 0 && kj == 0) || v > best || (v != v && best == best)) {
+                best = v;
+                best_at = ki * KW + kj;
+            }
         }
     }
     y = best;
@@ -145,7 +154,9 @@ _MAX_POOL_BACKWARD = (
 
 class WindowWinners:
     """Where each window's maximum was, for the fused max-pool: one int8 per output, its
-    offset ``ki * kw + kj`` in the window (the xp reference keeps one per 1-D pass)."""
+    offset ``ki * kw + kj`` in the window (the xp reference's :class:`~minialex.kernels.pool.
+    Winners` keep one per 1-D pass). It lives here, not beside ``Winners``, because
+    :mod:`minialex.kernels.pool` must not import this module (it is loaded on first use)."""
 
     def __init__(self, offsets, x_shape, kernel_size, stride, padding):
         self.offsets, self.x_shape = offsets, x_shape
@@ -155,6 +166,8 @@ class WindowWinners:
 def max_pool(x, kernel_size, stride, padding, workspace):
     cupy = backend.cupy
     g = Geometry(x.shape, kernel_size, stride, padding)
+    if g.kh * g.kw > 127:                 # the offset would not fit its int8
+        return NotImplemented
     y = cupy.empty((g.n, g.c, g.oh, g.ow), dtype=x.dtype)
     offsets = cupy.empty(y.shape, dtype=cupy.int8)
     _kernel("max_pool")(cupy.ascontiguousarray(x), *_window(g), x.dtype.type(-float("inf")),
@@ -163,6 +176,8 @@ def max_pool(x, kernel_size, stride, padding, workspace):
 
 
 def max_pool_backward(dy, winners, workspace):
+    if not isinstance(winners, WindowWinners):      # the forward pass ran the reference
+        return NotImplemented
     cupy = backend.cupy
     g = Geometry(winners.x_shape, winners.kernel_size, winners.stride, winners.padding)
     dx = cupy.empty(winners.x_shape, dtype=dy.dtype)

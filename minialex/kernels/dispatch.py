@@ -16,6 +16,9 @@ The decorator keeps them honest::
     im2col_wide(x)               # CuPy array -> kernels.cuda.im2col_wide; anything else -> the body
     im2col_wide.reference(x)     # always the xp body: what the tests compare the fused one with
 
+A fused body that does not cover a case (a max-pool window of over 127 numbers, say) returns
+``NotImplemented`` before it does any work, and the reference body runs instead.
+
 The array of the first argument decides, as everywhere else (:mod:`minialex.backend`). The
 fused bodies launch on the current CUDA device, which the layers and the optimiser set to the
 array's own (``with device_of(x)``) before they call a kernel.
@@ -35,7 +38,9 @@ def cuda_kernel(name):
         def kernel(first, *args, **kwargs):
             if cupy is not None and isinstance(first, cupy.ndarray):
                 from . import cuda            # compiled on first use; needs CuPy
-                return getattr(cuda, name)(first, *args, **kwargs)
+                result = getattr(cuda, name)(first, *args, **kwargs)
+                if result is not NotImplemented:
+                    return result
             return reference(first, *args, **kwargs)
         kernel.reference = reference
         return kernel

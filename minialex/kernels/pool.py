@@ -59,7 +59,8 @@ def _scratch(workspace, g, like):
 
 @cuda_kernel("max_pool")
 def max_pool(x, kernel_size, stride, padding, workspace):
-    """x (N, C, H, W) -> (y (N, C, OH, OW), :class:`Winners`). Padding is -inf."""
+    """x (N, C, H, W) -> (y (N, C, OH, OW), :class:`Winners`). Padding is -inf. (On CuPy the
+    fused kernel returns its own ``kernels.cuda.WindowWinners``, which only its backward reads.)"""
     xp = get_array_module(x)
     g = Geometry(x.shape, kernel_size, stride, padding)
     planes, plane = g.n * g.c, g.hq * g.wq

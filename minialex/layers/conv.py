@@ -54,10 +54,11 @@ class Conv2d(Layer):
     the batch (a small batch of small maps is over before the transforms pay). Both thresholds
     were measured on this project's machine (the README's speed section). On a GPU ``"auto"``
     is always direct: Winograd's transforms are a few hundred whole-array passes, each one
-    kernel launch, and the AlexNet step measured 1.5x slower with them (H200, batch 128: 56
-    against 36 ms). In float32 Winograd
-    loses a little more than the direct product to rounding: about 1e-5 of the largest output,
-    against 4e-7 (measured in ``tests/kernels/test_winograd.py``).
+    kernel launch, and the AlexNet step measured 1.5x and 2.2x slower with them in two runs
+    (H200, batch 128: 56 and 85 ms against 37 and 38). In float32 Winograd loses a little more
+    than the direct product to rounding: about 1e-5 of the largest output, against 4e-7
+    (measured in ``tests/kernels/test_winograd.py``). ``set_algorithm`` changes the choice
+    later, with the same checks.
     """
 
     ALGORITHMS = ("auto", "direct", "winograd")
@@ -78,14 +79,7 @@ class Conv2d(Layer):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
-        if algorithm not in self.ALGORITHMS:
-            raise ValueError(f"Conv2d: algorithm must be one of {', '.join(self.ALGORITHMS)}, "
-                             f"got {algorithm!r}")
-        if algorithm == "winograd" and not self._winograd_applies():
-            raise ValueError(f"Conv2d: algorithm='winograd' needs a stride-1 square kernel of side "
-                             f"{', '.join(map(str, self.WINOGRAD_TILE))}; got kernel_size="
-                             f"{self.kernel_size}, stride={self.stride}")
-        self.algorithm = algorithm
+        self.set_algorithm(algorithm)
         self.workspace = Workspace() if workspace is None else workspace
         kh, kw = self.kernel_size
         init_params(self, (out_channels, in_channels // groups, kh, kw),
@@ -152,18 +146,30 @@ class Conv2d(Layer):
         return self.params["weight"].reshape(self.groups, self.out_channels // self.groups, -1)
 
     # -- Winograd: the same convolution with fewer multiplies (kernels.winograd) -------------
-    def _winograd_applies(self):
+    def set_algorithm(self, algorithm):
+        """"auto", "direct" or "winograd" (this layer must be one that Winograd applies to)."""
+        if algorithm not in self.ALGORITHMS:
+            raise ValueError(f"Conv2d: algorithm must be one of {', '.join(self.ALGORITHMS)}, "
+                             f"got {algorithm!r}")
+        if algorithm == "winograd" and not self.winograd_applies():
+            raise ValueError(f"Conv2d: algorithm='winograd' needs a stride-1 square kernel of side "
+                             f"{', '.join(map(str, self.WINOGRAD_TILE))}; got kernel_size="
+                             f"{self.kernel_size}, stride={self.stride}")
+        self.algorithm = algorithm
+
+    def winograd_applies(self):
+        """Whether Winograd computes this layer: a stride-1 square kernel of a side it has."""
         kh, kw = self.kernel_size
         return kh == kw and kh in self.WINOGRAD_TILE and self.stride == (1, 1)
 
-    def algorithm_for(self, x_shape, xp=numpy):
+    def algorithm_for(self, x_shape, xp):
         """The algorithm that runs on an input of ``x_shape`` in array module ``xp``: "direct"
         or "winograd"."""
         if self.algorithm != "auto":
             return self.algorithm
         if xp is not numpy:          # a GPU: launches, not multiplies, set the speed
             return "direct"
-        if not self._winograd_applies() or (
+        if not self.winograd_applies() or (
                 self.in_channels // self.groups < self.WINOGRAD_MIN_CHANNELS):
             return "direct"
         r = self.kernel_size[0]

@@ -40,7 +40,8 @@ class LocalResponseNorm(Layer):
         self.alpha_over_n = bool(alpha_over_n)
         # Window of channel c: c - before .. c + after.
         self._before, self._after = size // 2, (size - 1) // 2
-        self._workspace = Workspace()         # S and S**-beta, kept for backward
+        # S and S**-beta, kept for backward (the fused GPU kernels keep neither: they recompute)
+        self._workspace = Workspace()
 
     def extra_repr(self):
         text = f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

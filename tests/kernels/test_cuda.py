@@ -81,6 +81,26 @@ def test_max_pool_picks_the_reference_winners(geometry, seed):
     numpy.testing.assert_allclose(_host(dx), _host(dx_ref), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("kernel", [(12, 12), (2, 65)])
+def test_a_window_of_over_127_numbers_runs_the_reference(rng, kernel):
+    x = cupy.asarray(rng.standard_normal((2, 3, 14, 70)), dtype="float32")
+    y, winners = pool.max_pool(x, kernel, (1, 1), (0, 0), Workspace())
+    y_ref, _ = pool.max_pool.reference(x, kernel, (1, 1), (0, 0), Workspace())
+    numpy.testing.assert_array_equal(_host(y), _host(y_ref))
+    dy = cupy.ones(y.shape, dtype="float32")
+    dx = pool.max_pool_backward(dy, winners, Workspace())     # routed to the reference too
+    assert float(dx.sum()) == dy.size
+
+
+def test_a_nan_in_a_window_comes_out_of_the_max_pool(rng):
+    x = cupy.asarray(rng.standard_normal((1, 1, 6, 6)), dtype="float32")
+    x[0, 0, 1, 1] = numpy.nan                    # not the first number of its windows
+    y, _ = pool.max_pool(x, (3, 3), (2, 2), (0, 0), Workspace())
+    y_ref, _ = pool.max_pool.reference(x, (3, 3), (2, 2), (0, 0), Workspace())
+    numpy.testing.assert_array_equal(numpy.isnan(_host(y)), numpy.isnan(_host(y_ref)))
+    assert numpy.isnan(_host(y)).any()
+
+
 def _both_pool(x, k, s, p):
     return (pool.max_pool(x, k, s, p, Workspace()),
             pool.max_pool.reference(x, k, s, p, Workspace()))

@@ -29,3 +29,14 @@ def test_every_fused_kernel_keeps_its_reference(kernel):
     from minialex.kernels import cuda                # importable without CuPy; compiles nothing
     assert kernel.reference.__name__ == kernel.__name__
     assert callable(getattr(cuda, kernel.__name__))  # the fused body of the same name exists
+
+
+def test_the_fused_max_pool_hands_what_it_cannot_do_back_to_the_reference():
+    """Checked before any GPU work, so it runs without CuPy: a window of over 127 numbers
+    (its int8 offset would overflow), and a backward after the reference's forward."""
+    from minialex.kernels import cuda
+    from minialex.kernels.workspace import Workspace
+    x = numpy.zeros((1, 1, 12, 12), dtype=numpy.float32)
+    assert cuda.max_pool(x, (12, 12), (1, 1), (0, 0), Workspace()) is NotImplemented
+    _, winners = pool.max_pool(x, (3, 3), (2, 2), (0, 0), Workspace())   # the reference's
+    assert cuda.max_pool_backward(numpy.zeros((1, 1, 5, 5)), winners, None) is NotImplemented

@@ -202,23 +202,35 @@ def test_auto_takes_winograd_only_where_it_applies_and_pays():
     # F(4x4, 3x3) on 13x13 maps: 4 x 4 tiles per image
     per_image = 16
     enough = -(-Conv2d.WINOGRAD_MIN_TILES // per_image)
-    assert wide.algorithm_for((enough, 64, 13, 13)) == "winograd"
-    assert wide.algorithm_for((enough - 1, 64, 13, 13)) == "direct"
-    assert Conv2d(64, 64, 5, padding=2).algorithm_for((32, 64, 27, 27)) == "winograd"
-    assert Conv2d(3, 64, 5, padding=2).algorithm_for((128, 3, 32, 32)) == "direct"  # thin
-    assert Conv2d(64, 64, 3, padding=1, groups=4).algorithm_for((32, 64, 13, 13)) == "direct"
-    assert Conv2d(64, 64, 3, stride=2).algorithm_for((32, 64, 13, 13)) == "direct"
-    assert Conv2d(64, 64, 11).algorithm_for((32, 64, 13, 13)) == "direct"
-    assert Conv2d(64, 64, (3, 5)).algorithm_for((32, 64, 13, 13)) == "direct"
+    assert wide.algorithm_for((enough, 64, 13, 13), numpy) == "winograd"
+    assert wide.algorithm_for((enough - 1, 64, 13, 13), numpy) == "direct"
+    assert Conv2d(64, 64, 5, padding=2).algorithm_for((32, 64, 27, 27), numpy) == "winograd"
+    assert Conv2d(3, 64, 5, padding=2).algorithm_for((128, 3, 32, 32), numpy) == "direct"  # thin
+    grouped = Conv2d(64, 64, 3, padding=1, groups=4)
+    assert grouped.algorithm_for((32, 64, 13, 13), numpy) == "direct"
+    assert Conv2d(64, 64, 3, stride=2).algorithm_for((32, 64, 13, 13), numpy) == "direct"
+    assert Conv2d(64, 64, 11).algorithm_for((32, 64, 13, 13), numpy) == "direct"
+    assert Conv2d(64, 64, (3, 5)).algorithm_for((32, 64, 13, 13), numpy) == "direct"
     forced = Conv2d(3, 4, 3, algorithm="winograd")
-    assert forced.algorithm_for((1, 3, 5, 5)) == "winograd"
+    assert forced.algorithm_for((1, 3, 5, 5), numpy) == "winograd"
     assert "algorithm='winograd'" in repr(forced)
+
+
+def test_set_algorithm_checks_as_the_constructor_does():
+    conv = Conv2d(64, 64, 3, padding=1)
+    conv.set_algorithm("direct")
+    assert conv.algorithm_for((128, 64, 13, 13), numpy) == "direct"
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        conv.set_algorithm("fft")
+    with pytest.raises(ValueError, match="stride-1 square kernel"):
+        Conv2d(3, 96, 11, stride=4).set_algorithm("winograd")
+    assert Conv2d(3, 96, 11, stride=4).winograd_applies() is False
 
 
 def test_auto_is_direct_on_a_gpu_and_an_explicit_choice_stays():
     from tests import fake_gpus                   # any array module but NumPy stands for CuPy
     shape = (128, 64, 13, 13)
-    assert Conv2d(64, 64, 3, padding=1).algorithm_for(shape) == "winograd"
+    assert Conv2d(64, 64, 3, padding=1).algorithm_for(shape, numpy) == "winograd"
     assert Conv2d(64, 64, 3, padding=1).algorithm_for(shape, fake_gpus) == "direct"
     forced = Conv2d(64, 64, 3, padding=1, algorithm="winograd")
     assert forced.algorithm_for(shape, fake_gpus) == "winograd"
@@ -238,7 +250,7 @@ def test_direct_and_winograd_agree_in_a_training_step_at_alexnet_widths(kernel, 
     x = rng.standard_normal((32, 64, 9, 9)).astype(numpy.float32)
     layers = {a: Conv2d(64, 48, kernel, padding=padding, groups=2, seed=4, algorithm=a)
               for a in ("direct", "auto")}
-    assert layers["auto"].algorithm_for(x.shape) == "winograd"
+    assert layers["auto"].algorithm_for(x.shape, numpy) == "winograd"
     ys = {a: layer.forward(x) for a, layer in layers.items()}
     dy = rng.standard_normal(ys["direct"].shape).astype(numpy.float32)
     dxs = {a: layer.backward(dy) for a, layer in layers.items()}

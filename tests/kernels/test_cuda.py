@@ -73,7 +73,7 @@ def test_max_pool_picks_the_reference_winners(geometry, seed):
     p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))        # as MaxPool2d allows
     rng = numpy.random.default_rng(seed)
     x = cupy.asarray(rng.integers(0, 3, (2, 3, h, w)), dtype="float64")   # many ties
-    (y, winners), (y_ref, winners_ref) = _both_pool(x, k, s, p)
+    (y, winners), (y_ref, winners_ref) = _both(pool.max_pool, x, k, s, p, Workspace())
     numpy.testing.assert_array_equal(_host(y), _host(y_ref))
     dy = cupy.asarray(rng.standard_normal(y.shape))
     dx = pool.max_pool_backward(dy, winners, Workspace())
@@ -99,11 +99,6 @@ def test_a_nan_in_a_window_comes_out_of_the_max_pool(rng):
     y_ref, _ = pool.max_pool.reference(x, (3, 3), (2, 2), (0, 0), Workspace())
     numpy.testing.assert_array_equal(numpy.isnan(_host(y)), numpy.isnan(_host(y_ref)))
     assert numpy.isnan(_host(y)).any()
-
-
-def _both_pool(x, k, s, p):
-    return (pool.max_pool(x, k, s, p, Workspace()),
-            pool.max_pool.reference(x, k, s, p, Workspace()))
 
 
 @pytest.mark.parametrize("dtype, rtol", [("float32", 2e-6), ("float64", 1e-13)])

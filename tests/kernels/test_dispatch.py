@@ -20,7 +20,8 @@ def test_numpy_arrays_run_the_reference_body():
 
     x = numpy.arange(3.0)
     numpy.testing.assert_array_equal(double(x, factor=3), [0.0, 3.0, 6.0])
-    assert calls == [x] and double.reference(x) is not None and len(calls) == 2
+    numpy.testing.assert_array_equal(double.reference(x), [0.0, 2.0, 4.0])
+    assert len(calls) == 2 and all(c is x for c in calls)     # the body ran both times
     assert double.__name__ == "double"
 
 

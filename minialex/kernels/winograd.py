@@ -159,8 +159,9 @@ def weight_gradient(du, G, weight_shape):
     return xp.matmul(du.reshape(kron.shape[0], -1).T, kron).reshape(weight_shape)
 
 
-def input_tiles(x, t, BT, buf):
-    """x (N, C, H, W) -> V = B^T D B for every tile D, (a*a, C, P)."""
+def input_tiles(x, t, BT, buf, out=None):
+    """x (N, C, H, W) -> V = B^T D B for every tile D, (a*a, C, P), written into ``out``
+    (shaped like ``buf["V"]``; by default ``buf["V"]`` itself)."""
     xp = get_array_module(x)
     planes, D = buf["planes"], buf["D"]
     inside_h, inside_w = slice(t.ph, t.ph + t.h), slice(t.pw, t.pw + t.w)
@@ -178,7 +179,8 @@ def input_tiles(x, t, BT, buf):
                 D[i, j, lo:hi] = p[(slice(None),) + t.tile(i, j)]
 
     split_over_cores(gather_channels, t.c, xp)
-    return transform(BT, D, buf["V"]).reshape(t.a * t.a, t.c, t.count)
+    out = buf["V"] if out is None else out
+    return transform(BT, D, out).reshape(t.a * t.a, t.c, t.count)
 
 
 def output_images(M, t, AT, bias, buf):

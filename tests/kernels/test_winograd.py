@@ -47,6 +47,36 @@ def test_forward_and_backward_match_the_plain_tier_property(case):
         numpy.testing.assert_allclose(got, expected, rtol=1e-11, atol=1e-11)
 
 
+@pytest.mark.parametrize("r, padding, groups", [(3, 1, 2), (5, 2, 1)])
+def test_kept_tiles_and_recomputed_tiles_give_the_same_backward(r, padding, groups, device, rng):
+    # Training mode keeps V from forward; after an eval-mode forward backward recomputes it.
+    # Both must give the plain tier's gradients, and a second backward the same again (the
+    # kept V must survive the first one, and another layer's use of the shared workspace).
+    workspace = Workspace()
+    layer = winograd_conv(4 * groups, 2 * groups, r, padding, groups, workspace=workspace)
+    other = winograd_conv(4 * groups, 2 * groups, r, padding, groups, seed=7,
+                          workspace=workspace)
+    layer.to(device), other.to(device)
+    x_host = rng.standard_normal((3, 4 * groups, 7, 6))
+    x = to_device(x_host, device)
+    dy_host = rng.standard_normal(layer.output_shape(x.shape))
+    dy = to_device(dy_host, device)
+    w = to_device(layer.params["weight"], "cpu")
+    want = naive.conv2d_backward(x_host, w, dy_host, 1, padding, groups)
+    for training in (True, False):
+        layer.train(training)
+        layer.forward(x)
+        assert len(layer.saved()) == (2 if training else 1)     # (x, V) or x alone
+        for _ in range(2):
+            dx = layer.backward(dy)
+            got = (dx, layer.grads["weight"], layer.grads["bias"])
+            for g, expected in zip(got, want):
+                numpy.testing.assert_allclose(to_device(g, "cpu"), expected, rtol=1e-11,
+                                              atol=1e-11)
+            other.forward(x * 2)            # overwrites the shared workspace, not the kept V
+            other.backward(dy)
+
+
 @pytest.mark.parametrize("r, padding, groups", [(3, 1, 1), (3, 0, 2), (5, 2, 1)])
 def test_gradcheck(r, padding, groups, device, rng):
     layer = winograd_conv(2 * groups, 2 * groups, r, padding, groups)

@@ -74,10 +74,16 @@ class Tiles:
         return rows, cols, len(range(a, self.oh, self.m)), len(range(b, self.ow, self.m))
 
 
-def buffers(workspace, t, outputs, dtype, like):
+def tiles_shape(t):
+    """The shape of V, the transformed input tiles: (a, a, C, th, tw, N)."""
+    return (t.a, t.a, t.c, t.th, t.tw, t.n)
+
+
+def buffers(workspace, t, outputs, dtype, like, V=None):
     """The arrays of one Winograd convolution, carved from the two buffers that the direct
     convolutions of the model use too ("columns" and "dy"), so Winograd adds no memory where
-    those are larger. Returns a dict of views::
+    those are larger. ``V``: an array of :func:`tiles_shape` to use as V instead (a layer that
+    keeps V from forward to backward owns it). Returns a dict of views::
 
         V       (a, a, C, th, tw, N)    the transformed tiles, then their gradient dV
         M       (a, a, O, th, tw, N)    U V, then the output gradient dM
@@ -91,9 +97,11 @@ def buffers(workspace, t, outputs, dtype, like):
     grid = (t.th, t.tw, t.n)
     planes_size, tiles_size = t.c * t.hp * t.wp * t.n, t.a * t.a * t.c * t.count
     half_size, out_size = t.a * t.m * outputs * t.count, t.m * t.m * outputs * t.count
-    V, scratch = workspace.parts("columns", [
-        (t.a, t.a, t.c) + grid, (max(planes_size + tiles_size, half_size + out_size),)],
-        dtype, like)
+    shapes = [(max(planes_size + tiles_size, half_size + out_size),)]
+    if V is None:
+        V, scratch = workspace.parts("columns", [tiles_shape(t)] + shapes, dtype, like)
+    else:
+        (scratch,) = workspace.parts("columns", shapes, dtype, like)
     return dict(
         V=V, M=workspace.get("dy", (t.a, t.a, outputs) + grid, dtype, like),
         planes=scratch[:planes_size].reshape(t.c, t.hp, t.wp, t.n),
@@ -159,9 +167,8 @@ def weight_gradient(du, G, weight_shape):
     return xp.matmul(du.reshape(kron.shape[0], -1).T, kron).reshape(weight_shape)
 
 
-def input_tiles(x, t, BT, buf, out=None):
-    """x (N, C, H, W) -> V = B^T D B for every tile D, (a*a, C, P), written into ``out``
-    (shaped like ``buf["V"]``; by default ``buf["V"]`` itself)."""
+def input_tiles(x, t, BT, buf):
+    """x (N, C, H, W) -> V = B^T D B for every tile D, (a*a, C, P)."""
     xp = get_array_module(x)
     planes, D = buf["planes"], buf["D"]
     inside_h, inside_w = slice(t.ph, t.ph + t.h), slice(t.pw, t.pw + t.w)
@@ -179,8 +186,7 @@ def input_tiles(x, t, BT, buf, out=None):
                 D[i, j, lo:hi] = p[(slice(None),) + t.tile(i, j)]
 
     split_over_cores(gather_channels, t.c, xp)
-    out = buf["V"] if out is None else out
-    return transform(BT, D, out).reshape(t.a * t.a, t.c, t.count)
+    return transform(BT, D, buf["V"]).reshape(t.a * t.a, t.c, t.count)
 
 
 def output_images(M, t, AT, bias, buf):

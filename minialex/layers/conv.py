@@ -45,10 +45,11 @@ class Conv2d(Layer):
     give all their convolutions on one device the same one, so the network needs the memory
     of its largest columns only, once, reused every step. By default each layer has its own.
     Winograd's transformed input tiles V are the exception: in training mode the layer keeps
-    them from forward to backward in a buffer of its own, reused every step, because
-    recomputing them was 12-15% of the layer's time (``alexnet_cifar``'s conv4 and conv5 at
-    batch 128); they are far smaller than the columns (AlexNet: 124 MB over its four Winograd
-    layers at batch 32; ``alexnet_cifar``: 61 MB at batch 128).
+    them from forward to backward in a buffer of its own, reused every step (backward then
+    writes their gradient over them), because recomputing them was 12-15% of the layer's time
+    (``alexnet_cifar``'s conv4 and conv5 at batch 128). They are far smaller than the columns:
+    AlexNet's four Winograd layers keep 124 MB at batch 32, ``alexnet_cifar``'s 101 MB at
+    batch 128, and the shared workspace no longer holds a V of its own in training.
 
     ``algorithm``: ``"direct"`` is the im2col product above, the reference. ``"winograd"``
     computes the same convolution with fewer multiplies (:mod:`minialex.kernels.winograd`), for
@@ -178,26 +179,27 @@ class Conv2d(Layer):
         if not self.winograd_applies() or (
                 self.in_channels // self.groups < self.WINOGRAD_MIN_CHANNELS):
             return "direct"
-        r = self.kernel_size[0]
-        tiles = winograd.Tiles(x_shape, self.WINOGRAD_TILE[r], r, self.padding)
-        return "winograd" if tiles.count >= self.WINOGRAD_MIN_TILES else "direct"
+        return "winograd" if self._tiles(x_shape).count >= self.WINOGRAD_MIN_TILES else "direct"
 
-    def _winograd(self, x):
+    def _tiles(self, x_shape):
         r = self.kernel_size[0]
-        m = self.WINOGRAD_TILE[r]
-        tiles = winograd.Tiles(x.shape, m, r, self.padding)
-        buf = winograd.buffers(self.workspace, tiles, self.out_channels, x.dtype, like=x)
-        return tiles, winograd.transform_matrices(m, r), buf
+        return winograd.Tiles(x_shape, self.WINOGRAD_TILE[r], r, self.padding)
+
+    def _winograd(self, x, tiles, V=None):
+        buf = winograd.buffers(self.workspace, tiles, self.out_channels, x.dtype, like=x, V=V)
+        return winograd.transform_matrices(tiles.m, tiles.r), buf
 
     def _winograd_forward(self, x):
         xp = get_array_module(x)
-        tiles, (AT, G, BT), buf = self._winograd(x)
+        tiles = self._tiles(x.shape)
+        kept = None
+        if self.training:       # backward will need V: write it into a buffer of our own
+            kept = self._kept_tiles = reusable(self._kept_tiles, winograd.tiles_shape(tiles),
+                                               x.dtype, like=x)
+            self.save_for_backward(x, kept)
+        (AT, G, BT), buf = self._winograd(x, tiles, V=kept)
         U = winograd.weight_tiles(self.params["weight"], G, self.groups)   # G W G^T
-        keep = None
-        if self.training:               # backward will need V: write it where it stays
-            keep = self._kept_tiles = reusable(self._kept_tiles, buf["V"].shape, x.dtype, x)
-            self.save_for_backward(x, keep)
-        V = winograd.input_tiles(x, tiles, BT, buf, out=keep)               # B^T D B
+        V = winograd.input_tiles(x, tiles, BT, buf)                        # B^T D B
         M = buf["M"].reshape(U.shape[:3] + (tiles.count,))
         xp.matmul(U, V.reshape(U.shape[:2] + (-1, tiles.count)), out=M)   # M = U V, per xi
         return winograd.output_images(M.reshape(len(M), -1, tiles.count), tiles, AT,
@@ -205,13 +207,14 @@ class Conv2d(Layer):
 
     def _winograd_backward(self, x, dy, input_gradient):
         xp = get_array_module(x)
-        tiles, (AT, G, BT), buf = self._winograd(x)
+        saved = self.saved()
+        kept = saved[1] if len(saved) > 1 else None      # V, if forward kept it
+        tiles = self._tiles(x.shape)
+        (AT, G, BT), buf = self._winograd(x, tiles, V=kept)
         U = winograd.weight_tiles(self.params["weight"], G, self.groups)
         dM = winograd.output_gradient_tiles(dy, tiles, AT, buf)              # A dY A^T
         dM = dM.reshape(U.shape[:3] + (tiles.count,))
-        saved = self.saved()
-        # V as forward kept it (training mode), else recomputed (after an eval-mode forward)
-        V = saved[1] if len(saved) > 1 else winograd.input_tiles(x, tiles, BT, buf)
+        V = kept if kept is not None else winograd.input_tiles(x, tiles, BT, buf)  # B^T D B
         V = V.reshape(U.shape[:2] + (-1, tiles.count))
         dU = xp.empty(U.shape, dtype=U.dtype)
         for xi in range(U.shape[0]):            # 2-D GEMMs: a transposed batch would be copied
@@ -221,8 +224,9 @@ class Conv2d(Layer):
             dU, G, self.params["weight"].shape)
         if not input_gradient:
             return None
-        dV = xp.matmul(U.transpose(0, 1, 3, 2), dM,                         # dV = U^T dM
-                       out=buf["V"].reshape(V.shape))     # not into V: backward may run again
+        dV = xp.matmul(U.transpose(0, 1, 3, 2), dM, out=V)                  # dV = U^T dM
+        if kept is not None:
+            self.save_for_backward(x)     # V is spent: a second backward recomputes it
         return winograd.input_gradient(dV.reshape(len(dV), -1, tiles.count), tiles, BT,
                                        buf)                                  # B dV B^T
 

@@ -51,7 +51,8 @@ def test_forward_and_backward_match_the_plain_tier_property(case):
 def test_kept_tiles_and_recomputed_tiles_give_the_same_backward(r, padding, groups, device, rng):
     # Training mode keeps V from forward; after an eval-mode forward backward recomputes it.
     # Both must give the plain tier's gradients, and a second backward the same again (the
-    # kept V must survive the first one, and another layer's use of the shared workspace).
+    # first writes dV over the kept V, so the second must recompute it), with another layer
+    # using the shared workspace in between (the kept V must not live there).
     workspace = Workspace()
     layer = winograd_conv(4 * groups, 2 * groups, r, padding, groups, workspace=workspace)
     other = winograd_conv(4 * groups, 2 * groups, r, padding, groups, seed=7,

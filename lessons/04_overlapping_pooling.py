@@ -28,7 +28,7 @@
 import numpy
 
 from minialex import naive
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, committed, reference_result
 from minialex.viz import new_figure, read_history
 
 lesson = Lesson("04_overlapping_pooling")
@@ -151,13 +151,13 @@ lesson.claim("train-test gap, 2/2 -> 3/2 (this run, one seed)", "3/2 harder to o
 reference = reference_result("pooling")
 if reference:
     v = reference["variants"]
-    lesson.claim("alexnet_cifar test top-1 error, 2/2 -> 3/2 (committed, 3 seeds)",
+    lesson.claim(f"alexnet_cifar test top-1 error, 2/2 -> 3/2 ({committed(reference)})",
                  "-0.4% top-1", f"{100 * v['nonoverlap']['mean']:.1f}% ± "
                  f"{100 * v['nonoverlap']['std']:.1f} -> {100 * v['overlap']['mean']:.1f}% ± "
                  f"{100 * v['overlap']['std']:.1f}", v["overlap"]["mean"] - v["nonoverlap"]["mean"],
                  better=[s["top1_error"] for s in v["overlap"]["seeds"]],
                  worse=[s["top1_error"] for s in v["nonoverlap"]["seeds"]])
-    lesson.claim("alexnet_cifar train-test gap, 2/2 -> 3/2 (committed, 3 seeds)",
+    lesson.claim(f"alexnet_cifar train-test gap, 2/2 -> 3/2 ({committed(reference)})",
                  "3/2 harder to overfit",
                  f"{100 * v['nonoverlap']['measures']['train_test_gap'][0]:+.1f} -> "
                  f"{100 * v['overlap']['measures']['train_test_gap'][0]:+.1f} points",

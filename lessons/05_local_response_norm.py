@@ -29,7 +29,7 @@
 import numpy
 
 from minialex import naive
-from minialex.lesson import Lesson, reference_result, step_seconds
+from minialex.lesson import Lesson, committed, reference_result, step_seconds
 from minialex.models import figure1_net
 from minialex.viz import new_figure, read_history
 
@@ -113,10 +113,10 @@ mine = [100 * runs[n].test["top1_error"] for n in names]
 positions = numpy.arange(len(names))
 right.bar(positions - 0.2, mine, width=0.4, label="this run")
 if reference:
-    committed = [100 * reference["variants"][n]["mean"] for n in names]
+    means = [100 * reference["variants"][n]["mean"] for n in names]
     spread = [100 * reference["variants"][n]["std"] for n in names]
-    right.bar(positions + 0.2, committed, width=0.4, yerr=spread, capsize=4,
-              label="committed experiment (mean ± std, 3 seeds)")
+    right.bar(positions + 0.2, means, width=0.4, yerr=spread, capsize=4,
+              label=f"{committed(reference)}: mean ± std")
 right.set_xticks(positions, names)
 right.set(xlabel="normalisation", ylabel="test top-1 error (%)", title="test error")
 right.legend(fontsize=8)
@@ -158,7 +158,7 @@ lesson.claim("figure1_net test top-1 error, none -> LRN (this run, one seed)", "
              runs["lrn"].test["top1_error"] - runs["none"].test["top1_error"])
 if reference:
     v = reference["variants"]
-    lesson.claim("figure1_net test top-1 error, none -> LRN (committed, 3 seeds)",
+    lesson.claim(f"figure1_net test top-1 error, none -> LRN ({committed(reference)})",
                  "13% -> 11%", f"{100 * v['none']['mean']:.1f}% ± {100 * v['none']['std']:.1f}"
                  f" -> {100 * v['lrn']['mean']:.1f}% ± {100 * v['lrn']['std']:.1f} (BatchNorm2d "
                  f"{100 * v['batchnorm']['mean']:.1f}% ± {100 * v['batchnorm']['std']:.1f})",

@@ -29,7 +29,7 @@
 import numpy
 
 import minialex as mx
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, committed, reference_result
 from minialex.viz import new_figure, read_history
 
 lesson = Lesson("06_dropout")
@@ -129,7 +129,7 @@ lesson.claim("train-test gap without -> with dropout (this run, one seed)",
 reference = reference_result("dropout")
 if reference:
     v = reference["variants"]
-    lesson.claim("train-test gap without -> with dropout (committed, 3 seeds)",
+    lesson.claim(f"train-test gap without -> with dropout ({committed(reference)})",
                  "substantial overfitting without",
                  f"{100 * v['none']['measures']['train_test_gap'][0]:+.1f} -> "
                  f"{100 * v['dropout']['measures']['train_test_gap'][0]:+.1f} points",
@@ -138,7 +138,7 @@ if reference:
                  better=[s["train_test_gap"] for s in v["dropout"]["seeds"]],
                  worse=[s["train_test_gap"] for s in v["none"]["seeds"]])
     converge = {k: v[k]["measures"]["epochs_to_converge"][0] for k in ("dropout", "none")}
-    lesson.claim("epochs to converge, with / without dropout (committed, 3 seeds)",
+    lesson.claim(f"epochs to converge, with / without dropout ({committed(reference)})",
                  "roughly 2", f"{converge['dropout']:.1f} / {converge['none']:.1f} = "
                  f"{converge['dropout'] / converge['none']:.2f}",
                  converge["dropout"] / converge["none"])

@@ -32,7 +32,7 @@ import numpy
 
 import minialex as mx
 from minialex import naive
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, committed, reference_result
 from minialex.models import alexnet_cifar, figure1_net
 from minialex.optim import SGD
 from minialex.viz import new_figure, read_history
@@ -205,13 +205,14 @@ for form in ("paper", "pytorch"):
 reference = reference_result("lr-cut")
 if reference:
     v = reference["variants"]
-    rise = {form: v[form]["measures"].get("train_loss_rise_after_cut", [None])[0]
+    rise = {form: v[form]["measures"].get("train_loss_rise_after_cut")   # [mean, std]
             for form in ("paper", "pytorch")}
     if None not in rise.values():
-        lesson.claim("largest training loss change after a cut (committed, 3 seeds)",
+        lesson.claim(f"largest training loss change after a cut ({committed(reference)})",
                      "(rule stated, no claim)",
-                     f"paper {rise['paper']:+.3f}, pytorch {rise['pytorch']:+.3f}",
-                     rise["paper"] - rise["pytorch"])
+                     f"paper {rise['paper'][0]:+.3f} ± {rise['paper'][1]:.3f}, "
+                     f"pytorch {rise['pytorch'][0]:+.3f} ± {rise['pytorch'][1]:.3f}",
+                     rise["paper"][0] - rise["pytorch"][0])
 lesson.claim("final training error, weight decay 0 -> 0.0005 (this run)",
              "weight decay reduces the training error", f"{100 * decay[0.0]:.1f}% -> "
              f"{100 * decay[5e-4]:.1f}%", decay[5e-4] - decay[0.0])

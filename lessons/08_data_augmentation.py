@@ -30,7 +30,7 @@
 import numpy
 
 from minialex import data, recipe
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, committed, reference_result
 from minialex.train import evaluate
 from minialex.viz import new_figure
 
@@ -159,7 +159,8 @@ lesson.claim("ten crops against one (this run)", "(ten-crop averaging, §4.1)",
 reference = reference_result("augmentation")
 if reference:
     v = reference["variants"]
-    lesson.claim("alexnet_cifar test top-1 error, crops + flips -> + PCA (committed, 3 seeds)",
+    lesson.claim(f"alexnet_cifar test top-1 error, crops + flips -> + PCA "
+                 f"({committed(reference)})",
                  "over 1% lower", f"{100 * v['crop-flip']['mean']:.1f}% ± "
                  f"{100 * v['crop-flip']['std']:.1f} -> {100 * v['crop-flip-pca']['mean']:.1f}% "
                  f"± {100 * v['crop-flip-pca']['std']:.1f}",

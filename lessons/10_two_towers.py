@@ -31,7 +31,7 @@
 import numpy
 
 from minialex import backend
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, committed, reference_result
 from minialex.models import CROSSINGS, alexnet_cifar
 from minialex.viz import new_figure
 
@@ -161,8 +161,9 @@ lesson.claim("conv1 chroma, tower 1 against tower 2 (this run)",
 reference = reference_result("towers")
 if reference:
     v = reference["variants"]
-    lesson.claim("test top-1 error, one tower of half the kernels -> two towers (committed, "
-                 "3 seeds)", "-1.7% top-1", f"{100 * v['one-half']['mean']:.1f}% ± "
+    lesson.claim(f"test top-1 error, one tower of half the kernels -> two towers "
+                 f"({committed(reference)})", "-1.7% top-1",
+                 f"{100 * v['one-half']['mean']:.1f}% ± "
                  f"{100 * v['one-half']['std']:.1f} -> {100 * v['two-towers']['mean']:.1f}% "
                  f"± {100 * v['two-towers']['std']:.1f}",
                  v["two-towers"]["mean"] - v["one-half"]["mean"],

@@ -23,7 +23,7 @@
 # subset으로 fine-tuning하여 직접 비교합니다.
 
 # %%
-from minialex.lesson import Lesson, reference_result
+from minialex.lesson import Lesson, committed, reference_result
 from minialex.viz import new_figure, read_history
 
 lesson = Lesson("12_without_pretraining")
@@ -104,7 +104,7 @@ lesson.claim("test top-1 error, from scratch -> pre-trained and fine-tuned (this
 reference = reference_result("pretraining")
 if reference:
     v = reference["variants"]
-    lesson.claim("test top-1 error, from scratch -> pre-trained (committed, 3 seeds)",
+    lesson.claim(f"test top-1 error, from scratch -> pre-trained ({committed(reference)})",
                  "(no claim)", f"{100 * v['scratch']['mean']:.1f}% ± "
                  f"{100 * v['scratch']['std']:.1f} -> {100 * v['pretrained']['mean']:.1f}% ± "
                  f"{100 * v['pretrained']['std']:.1f}",

@@ -161,3 +161,9 @@ def reference_result(name):
         return None
     with open(path) as f:
         return json.load(f)
+
+
+def committed(reference):
+    """How a lesson labels a number from a committed experiment: "committed, 3 seeds"."""
+    seeds = sorted({len(v["seeds"]) for v in reference["variants"].values()})
+    return f"committed, {'/'.join(map(str, seeds))} seeds"

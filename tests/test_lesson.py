@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from minialex.lesson import Lesson
+from minialex.lesson import Lesson, committed
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +49,10 @@ def test_the_closing_table_uses_the_experiments_verdict_rule(tmp_path, capsys):
     assert [row["verdict"] for row in record["claims"]] == ["agrees", "measured", "disagrees"]
     assert record["mode"] == "quick" and record["claims"][2]["value"] == 54.25
     assert "arithmetic" in capsys.readouterr().out
+
+
+def test_a_committed_result_is_labelled_with_its_seed_count():
+    # the lessons' labels count the seeds of the result they read, never type them in
+    three = {"seeds": [{}, {}, {}]}
+    assert committed({"variants": {"a": three, "b": three}}) == "committed, 3 seeds"
+    assert committed({"variants": {"a": three, "b": {"seeds": [{}]}}}) == "committed, 1/3 seeds"

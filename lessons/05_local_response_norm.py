@@ -101,8 +101,12 @@ print(f"time per training step at batch {batch}:",
 
 # %%
 reference = reference_result("lrn")
-figure = new_figure(10, 4)
-left, right = figure.subplots(1, 2)
+# The committed experiment asks the same question of the eight-layer alexnet_cifar too (its
+# variants are named "alexnet_cifar-none" ...): a third panel once those runs are committed.
+deep = [f"alexnet_cifar-{n}" for n in runs]
+has_deep = bool(reference) and all(name in reference["variants"] for name in deep)
+figure = new_figure(15 if has_deep else 10, 4)
+left, right, *rest = figure.subplots(1, 3 if has_deep else 2)
 for norm, h in curves.items():
     left.plot(h["epoch"], 100 * h["val_top1"], "o-", label=norm)
 left.set(xlabel="epoch", ylabel="validation top-1 error (%)",
@@ -118,8 +122,17 @@ if reference:
     right.bar(positions + 0.2, means, width=0.4, yerr=spread, capsize=4,
               label=f"{committed(reference)}: mean ± std")
 right.set_xticks(positions, names)
-right.set(xlabel="normalisation", ylabel="test top-1 error (%)", title="test error")
+right.set(xlabel="normalisation", ylabel="test top-1 error (%)", title="figure1_net, test error")
 right.legend(fontsize=8)
+if has_deep:
+    v = reference["variants"]
+    rest[0].bar(positions, [100 * v[n]["mean"] for n in deep], width=0.5,
+                yerr=[100 * v[n]["std"] for n in deep], capsize=4, color="tab:orange",
+                label=f"{committed(reference)}: mean ± std")
+    rest[0].set_xticks(positions, names)
+    rest[0].set(xlabel="normalisation", ylabel="test top-1 error (%)",
+                title="alexnet_cifar (eight layers), committed")
+    rest[0].legend(fontsize=8)
 figure.tight_layout()
 lesson.figure(figure, "lrn_none_batchnorm.png")
 
@@ -165,6 +178,16 @@ if reference:
                  v["lrn"]["mean"] - v["none"]["mean"],
                  better=[s["top1_error"] for s in v["lrn"]["seeds"]],
                  worse=[s["top1_error"] for s in v["none"]["seeds"]])
+if has_deep:
+    v = reference["variants"]
+    none, lrn, bn = (v[n] for n in deep)
+    lesson.claim(f"alexnet_cifar test top-1 error, none -> LRN ({committed(reference)})",
+                 "-1.4% top-1 (ImageNet)", f"{100 * none['mean']:.1f}% ± "
+                 f"{100 * none['std']:.1f} -> {100 * lrn['mean']:.1f}% ± {100 * lrn['std']:.1f}"
+                 f" (BatchNorm2d {100 * bn['mean']:.1f}% ± {100 * bn['std']:.1f})",
+                 lrn["mean"] - none["mean"],
+                 better=[s["top1_error"] for s in lrn["seeds"]],
+                 worse=[s["top1_error"] for s in none["seeds"]])
 lesson.claim(f"time per training step, LRN / none (batch {batch})", "(not stated)",
              f"{step['lrn'] / step['none']:.2f} (BatchNorm2d / none "
              f"{step['batchnorm'] / step['none']:.2f})", step["lrn"] / step["none"])

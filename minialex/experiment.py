@@ -267,12 +267,22 @@ def epochs_to(values, threshold):
     return int(reached[0]) + 1 if len(reached) else None
 
 
+def loss_changes_at_cuts(rates, losses):
+    """Per rate cut, the change of the (epoch-mean) training loss from the last epoch at one
+    rate to the first at the lower one; positive: it rose."""
+    return [float(losses[i] - losses[i - 1]) for i in range(1, len(rates))
+            if rates[i] < rates[i - 1]]
+
+
 def loss_rise_after_cut(rates, losses):
-    """The largest change of the training loss from the last epoch at one rate to the first
-    at a lower one (positive: it rose); 0 when the rate was never cut."""
-    rises = [float(losses[i] - losses[i - 1]) for i in range(1, len(rates))
-             if rates[i] < rates[i - 1]]
-    return max(rises) if rises else 0.0
+    """The largest of :func:`loss_changes_at_cuts`; 0 when the rate was never cut."""
+    return max(loss_changes_at_cuts(rates, losses), default=0.0)
+
+
+def loss_change_at_first_cut(rates, losses):
+    """The first of :func:`loss_changes_at_cuts`, where the velocity built up at the
+    starting rate is largest; 0 when the rate was never cut."""
+    return next(iter(loss_changes_at_cuts(rates, losses)), 0.0)
 
 
 def _seed_summary(experiment, folder):
@@ -297,6 +307,8 @@ def _seed_summary(experiment, folder):
         summary["ten_crop_top5_error"] = record["ten_crop_test"]["top5_error"]
     if experiment.cut_rise:
         summary["train_loss_rise_after_cut"] = loss_rise_after_cut(h["lr"], h["train_loss"])
+        summary["train_loss_change_first_cut"] = loss_change_at_first_cut(h["lr"],
+                                                                          h["train_loss"])
     if experiment.target is not None:
         reached = epochs_to(h["train_top1"], experiment.target)
         # not reached: counted as one epoch more than the run had, a lower bound
@@ -312,14 +324,20 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
     out = out or os.path.join("runs", "experiments", name)
     results_dir = results_dir or os.path.join("experiments", "results", name)
     per_variant, histories = {}, {}
-    # a claim about speed is read off the training curves, the others off validation
-    column = "train_top1" if experiment.target is not None else "val_top1"
+    # a claim about speed is read off the training curves, one about rate cuts off the
+    # training loss, the others off validation
+    column = "train_top1" if experiment.target is not None else \
+        "train_loss" if experiment.cut_rise else "val_top1"
+    cut_epochs = set()                   # where the rate fell (drawn when cut_rise)
     for variant in experiment.variants:
         seeds, curves = [], []
         for folder in sorted(_seed_folders(out, variant)):
             if is_finished(folder):
                 seeds.append(_seed_summary(experiment, folder))
-                curves.append(viz.read_history(os.path.join(folder, "history.csv"))[column])
+                h = viz.read_history(os.path.join(folder, "history.csv"))
+                curves.append(h[column])
+                cut_epochs |= {i + 1 for i in range(1, len(h["lr"]))
+                               if h["lr"][i] < h["lr"][i - 1]}
         if not seeds:
             raise ValueError(f"experiment {name}: no finished run of {variant} in {out}; run "
                              f"`minialex experiment {name}` first")
@@ -353,7 +371,8 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
     os.makedirs(results_dir, exist_ok=True)
     atomic_write(os.path.join(results_dir, "results.json"),
                  lambda f: f.write(json.dumps(results, indent=1).encode()))
-    _figure(results, histories, column, os.path.join(results_dir, "results.png"))
+    _figure(results, histories, column, os.path.join(results_dir, "results.png"),
+            sorted(cut_epochs) if experiment.cut_rise else ())
     return results
 
 
@@ -403,16 +422,18 @@ def _code_provenance():
             "date": datetime.date.today().isoformat()}
 
 
-def _figure(results, histories, column, out_png):
-    """Mean curves of the history ``column`` with the seed spread shaded, and the compared
-    metric per variant with error bars (both spreads are the sample standard deviation)."""
+def _figure(results, histories, column, out_png, cut_epochs=()):
+    """Mean curves of the history ``column`` with the seed spread shaded (a dotted line
+    before each epoch in ``cut_epochs``, the first at a lower rate), and the compared metric
+    per variant with error bars (both spreads are the sample standard deviation)."""
+    percent = column != "train_loss"
     figure = viz.new_figure(10, 4.2)
     curves_ax, bars_ax = figure.subplots(1, 2)
     names = list(results["variants"])
     for name in names:
         curves = histories[name]
         length = min(len(c) for c in curves)
-        stack = 100 * numpy.array([c[:length] for c in curves])
+        stack = (100 if percent else 1) * numpy.array([c[:length] for c in curves])
         epochs = numpy.arange(1, length + 1)
         mean = stack.mean(axis=0)
         spread = stack.std(axis=0, ddof=1) if len(stack) > 1 else numpy.zeros(length)
@@ -422,7 +443,10 @@ def _figure(results, histories, column, out_png):
     if column == "train_top1" and target is not None:
         curves_ax.axhline(100 * target, color="grey", linestyle=":",
                           label=f"target: {100 * target:g}% training error")
-    curves_ax.set(xlabel="epoch", ylabel=_CURVES[column] + " (%)",
+    for i, epoch in enumerate(cut_epochs):
+        curves_ax.axvline(epoch - 0.5, color="grey", linestyle=":",
+                          label=None if i else "learning rate divided by 10")
+    curves_ax.set(xlabel="epoch", ylabel=_CURVES[column] + (" (%)" if percent else ""),
                   title="mean over seeds, ± one standard deviation")
     curves_ax.legend(fontsize=8)
     metric = results["claim"]["metric"]
@@ -438,7 +462,8 @@ def _figure(results, histories, column, out_png):
     viz.save_png(figure, out_png)
 
 
-_CURVES = {"val_top1": "validation top-1 error", "train_top1": "training top-1 error"}
+_CURVES = {"val_top1": "validation top-1 error", "train_top1": "training top-1 error",
+           "train_loss": "training loss (mean over the epoch)"}
 
 
 def claims_table(results_root=os.path.join("experiments", "results")):

@@ -49,7 +49,7 @@ def test_every_experiment_runs_and_reports_in_quick_mode(name, tmp_path):
     if e.target is not None:
         expected |= {"epochs_to_target", "target_reached"}
     if e.cut_rise:
-        expected |= {"train_loss_rise_after_cut"}
+        expected |= {"train_loss_rise_after_cut", "train_loss_change_first_cut"}
     for summary in results["variants"].values():
         assert len(summary["seeds"]) == 2 and {"mean", "std", "measures"} <= set(summary)
         if e.lr_grid:
@@ -73,12 +73,14 @@ def test_epochs_to_a_threshold(values, threshold, expected):
     assert experiment.epochs_to(values, threshold) == expected
 
 
-@pytest.mark.parametrize("rates, losses, expected", [
-    ([0.1, 0.1, 0.01, 0.01], [2.0, 1.5, 1.7, 1.2], 0.2),        # rose by 0.2 after the cut
-    ([0.1, 0.01, 0.001], [2.0, 1.6, 1.5], -0.1),                # fell after both: the larger
-    ([0.1, 0.1], [2.0, 1.0], 0.0)])                             # no cut
-def test_the_loss_rise_after_a_cut(rates, losses, expected):
-    assert experiment.loss_rise_after_cut(rates, losses) == pytest.approx(expected)
+@pytest.mark.parametrize("rates, losses, largest, first", [
+    ([0.1, 0.1, 0.01, 0.01], [2.0, 1.5, 1.7, 1.2], 0.2, 0.2),    # rose by 0.2 after the cut
+    ([0.1, 0.01, 0.001], [2.0, 1.6, 1.5], -0.1, -0.4),           # fell after both
+    ([0.1, 0.01, 0.001], [2.0, 1.6, 1.8], 0.2, -0.4),            # the second cut rose
+    ([0.1, 0.1], [2.0, 1.0], 0.0, 0.0)])                         # no cut
+def test_the_loss_change_after_a_cut(rates, losses, largest, first):
+    assert experiment.loss_rise_after_cut(rates, losses) == pytest.approx(largest)
+    assert experiment.loss_change_at_first_cut(rates, losses) == pytest.approx(first)
 
 
 def test_a_killed_experiment_skips_its_finished_runs(tmp_path):

@@ -32,6 +32,7 @@ import numpy
 
 import minialex as mx
 from minialex import naive
+from minialex.experiment import loss_changes_at_cuts
 from minialex.lesson import Lesson, committed, reference_result
 from minialex.models import alexnet_cifar, figure1_net
 from minialex.optim import SGD
@@ -105,12 +106,7 @@ for form in ("paper", "pytorch"):
     curves[form] = read_history(str(lesson.out / f"sgd-{form}" / "history.csv"))
 
 
-def rise_after_cuts(h):
-    return [float(h["train_loss"][i] - h["train_loss"][i - 1]) for i in range(1, len(h["lr"]))
-            if h["lr"][i] < h["lr"][i - 1]]
-
-
-rises = {form: rise_after_cuts(h) for form, h in curves.items()}
+rises = {form: loss_changes_at_cuts(h["lr"], h["train_loss"]) for form, h in curves.items()}
 print("training loss change from the epoch before each cut to the epoch after:",
       {form: [f"{r:+.3f}" for r in values] for form, values in rises.items()})
 

@@ -267,11 +267,15 @@ def epochs_to(values, threshold):
     return int(reached[0]) + 1 if len(reached) else None
 
 
+def cut_indices(rates):
+    """The indices of the epochs that start at a lower rate than the one before."""
+    return [i for i in range(1, len(rates)) if rates[i] < rates[i - 1]]
+
+
 def loss_changes_at_cuts(rates, losses):
     """Per rate cut, the change of the (epoch-mean) training loss from the last epoch at one
     rate to the first at the lower one; positive: it rose."""
-    return [float(losses[i] - losses[i - 1]) for i in range(1, len(rates))
-            if rates[i] < rates[i - 1]]
+    return [float(losses[i] - losses[i - 1]) for i in cut_indices(rates)]
 
 
 def loss_rise_after_cut(rates, losses):
@@ -336,8 +340,7 @@ def report(name, out=None, results_dir=None, command=None, quick=False):
                 seeds.append(_seed_summary(experiment, folder))
                 h = viz.read_history(os.path.join(folder, "history.csv"))
                 curves.append(h[column])
-                cut_epochs |= {i + 1 for i in range(1, len(h["lr"]))
-                               if h["lr"][i] < h["lr"][i - 1]}
+                cut_epochs |= {i + 1 for i in cut_indices(h["lr"])}
         if not seeds:
             raise ValueError(f"experiment {name}: no finished run of {variant} in {out}; run "
                              f"`minialex experiment {name}` first")
